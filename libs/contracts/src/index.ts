@@ -1,0 +1,3 @@
+export * from './subjects.js';
+export * from './registry.js';
+export * from './gen/index.js';
