@@ -1,0 +1,5 @@
+export * from './bootstrap.js';
+export * from './data-source.js';
+export * from './ids.js';
+export * from './naming.strategy.js';
+export * from './transaction.js';
