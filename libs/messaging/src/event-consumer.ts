@@ -101,7 +101,7 @@ export class EventConsumer<D extends DescMessage> {
     const deliveryCount = msg.info.deliveryCount;
     if (deliveryCount > 1) platformMetrics.consumerRedeliveries.labels(consumer).inc();
     const parent = msg.headers ? extractTraceContext(headerCarrier(msg.headers)) : undefined;
-    const eventId = msg.headers?.get(Headers.msgId) || msg.headers?.get(Headers.ceId) || '';
+    const eventId = msg.headers?.get(Headers.ceId) || msg.headers?.get(Headers.msgId) || '';
     await inSpan(
       `${msg.subject} process`,
       {
@@ -111,7 +111,7 @@ export class EventConsumer<D extends DescMessage> {
       },
       async () => {
         try {
-          if (!eventId) throw new PoisonMessageError('message has no Nats-Msg-Id/ce-id header');
+          if (!eventId) throw new PoisonMessageError('message has no ce-id/Nats-Msg-Id header');
           let event: MessageShape<D>;
           try {
             event = decodeMessage(this.options.schema, msg.data);
@@ -160,7 +160,8 @@ export class EventConsumer<D extends DescMessage> {
           headers: h,
           msgID: eventId ? `${consumer}:${eventId}` : undefined,
         });
-        msg.term(reason);
+        // The reason travels in the dead letter (nats-server < 2.10.4 ignores a +TERM with a reason).
+        msg.term();
         platformMetrics.consumerDeadLettered.labels(consumer).inc();
         platformMetrics.consumerProcessed.labels(consumer, 'dead_lettered').inc();
         this.options.logger.error({ consumer, eventId, subject: msg.subject, reason }, 'event dead-lettered');

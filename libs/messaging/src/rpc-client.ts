@@ -17,7 +17,7 @@ export interface CallOptions {
 export class RpcClient {
   constructor(
     private readonly nc: NatsConnection,
-    private readonly defaults: { timeoutMs: number } = { timeoutMs: 3000 },
+    private readonly defaults: { timeoutMs?: number; subjectPrefix?: string } = {},
   ) {}
 
   async call<I extends DescMessage, O extends DescMessage>(
@@ -25,7 +25,7 @@ export class RpcClient {
     request: MessageInitShape<I>,
     options: CallOptions = {},
   ): Promise<MessageShape<O>> {
-    const subject = rpcSubject(method);
+    const subject = `${this.defaults.subjectPrefix ?? ''}${rpcSubject(method)}`;
     const started = process.hrtime.bigint();
     let outcome = 'ok';
     try {
@@ -41,7 +41,7 @@ export class RpcClient {
           let reply;
           try {
             reply = await this.nc.request(subject, encodeMessage(method.input, create(method.input, request)), {
-              timeout: options.timeoutMs ?? this.defaults.timeoutMs,
+              timeout: options.timeoutMs ?? this.defaults.timeoutMs ?? 3000,
               headers: h,
             });
           } catch (e) {

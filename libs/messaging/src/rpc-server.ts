@@ -37,11 +37,11 @@ export class RpcServer {
 
   constructor(
     private readonly nc: NatsConnection,
-    private readonly options: { queue: string; logger: Logger },
+    private readonly options: { queue: string; logger: Logger; subjectPrefix?: string },
   ) {}
 
   handle<I extends DescMessage, O extends DescMessage>(method: DescMethodUnary<I, O>, handler: RpcHandler<I, O>): void {
-    const subject = rpcSubject(method);
+    const subject = `${this.options.subjectPrefix ?? ''}${rpcSubject(method)}`;
     const sub = this.nc.subscribe(subject, {
       queue: this.options.queue,
       callback: (err, msg) => {
