@@ -9,3 +9,4 @@ export * from './rpc-client.js';
 export * from './rpc-server.js';
 export * from './rpc.errors.js';
 export * from './streams.js';
+export * from './service-runtime.js';

@@ -4,7 +4,6 @@ import { currentTraceparent } from '@linli/observability';
 import { newId } from '@linli/persistence';
 import type { EntityManager } from 'typeorm';
 import { Headers } from './headers.js';
-import { OutboxEntity } from './outbox.entity.js';
 
 export interface AppendOptions {
   /** The user who caused the event (x-actor-sub). */
@@ -23,7 +22,11 @@ export async function appendToOutbox<D extends DescMessage>(
   event: MessageShape<D>,
   options: AppendOptions = {},
 ): Promise<string> {
-  const id = newId();
+  const [id] = await appendManyToOutbox(manager, schema, [event], options);
+  return id;
+}
+
+function eventHeaders(schema: DescMessage, id: string, options: AppendOptions, traceparent: string | undefined) {
   const headers: Record<string, string> = {
     [Headers.ceSpecVersion]: '1.0',
     [Headers.ceId]: id,
@@ -31,16 +34,32 @@ export async function appendToOutbox<D extends DescMessage>(
     [Headers.ceSource]: `linli/${contextOf(schema.typeName)}`,
     [Headers.ceTime]: new Date().toISOString(),
   };
-  const traceparent = currentTraceparent();
   if (traceparent) headers[Headers.traceparent] = traceparent;
   if (options.actorSubject) headers[Headers.actor] = options.actorSubject;
   if (options.requestId) headers[Headers.requestId] = options.requestId;
-  await manager.insert(OutboxEntity, {
-    id,
-    subject: eventSubject(schema),
-    type: schema.typeName,
-    headers,
-    payload: toJson(schema, event) as object,
-  });
-  return id;
+  return headers;
+}
+
+/** Appends many events of one type in a single statement (bulk imports). Returns their ids in order. */
+export async function appendManyToOutbox<D extends DescMessage>(
+  manager: EntityManager,
+  schema: D,
+  events: MessageShape<D>[],
+  options: AppendOptions = {},
+): Promise<string[]> {
+  if (events.length === 0) return [];
+  const traceparent = currentTraceparent();
+  const ids = events.map(() => newId());
+  await manager.query(
+    `INSERT INTO outbox (id, subject, type, headers, payload)
+     SELECT id, $2, $3, headers, payload FROM unnest($1::uuid[], $4::jsonb[], $5::jsonb[]) AS t(id, headers, payload)`,
+    [
+      ids,
+      eventSubject(schema),
+      schema.typeName,
+      ids.map((id) => JSON.stringify(eventHeaders(schema, id, options, traceparent))),
+      events.map((e) => JSON.stringify(toJson(schema, e))),
+    ],
+  );
+  return ids;
 }

@@ -40,3 +40,16 @@ export function createLogger(service: string, level: LoggerOptions['level'] = 'i
     },
   });
 }
+
+/** Adapts pino to NestJS's LoggerService shape (structurally; no Nest import here). */
+export function nestLogger(logger: Logger) {
+  const text = (m: unknown) => (typeof m === 'string' ? m : JSON.stringify(m));
+  return {
+    log: (message: unknown, context?: string) => logger.info({ context }, text(message)),
+    error: (message: unknown, trace?: string, context?: string) => logger.error({ context, trace }, text(message)),
+    warn: (message: unknown, context?: string) => logger.warn({ context }, text(message)),
+    debug: (message: unknown, context?: string) => logger.debug({ context }, text(message)),
+    verbose: (message: unknown, context?: string) => logger.trace({ context }, text(message)),
+    fatal: (message: unknown, context?: string) => logger.fatal({ context }, text(message)),
+  };
+}

@@ -1,0 +1,50 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { createLogger } from '@linli/observability';
+import { grantDemoAssignments } from './access/demo-assignments.js';
+import { orgConfig } from './config.js';
+import { orgDataSource } from './database/data-source.js';
+import { importDivisions } from './divisions/divisions.import.js';
+
+const USAGE = `usage: org-cli <command> [options]
+  import-divisions [--scope 5101]   import statistical divisions ('' = national, 51 = a province, 5101 = Chengdu)
+  seed-demo --realm <realm.json>    import Chengdu and grant the demo operators their scoped roles`;
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { scope: { type: 'string', default: '5101' }, realm: { type: 'string' } },
+});
+
+const config = orgConfig();
+const logger = createLogger('org-cli', config.LOG_LEVEL);
+const dataSource = orgDataSource(config.DATABASE_URL, 2);
+
+function progress(label: string) {
+  let last = 0;
+  return (done: number) => {
+    if (done - last >= 5000 || done < last) {
+      process.stderr.write(`\r${label}: ${done.toLocaleString('en')} units read`);
+      last = done;
+    }
+  };
+}
+
+const command = positionals[0];
+if (command !== 'import-divisions' && command !== 'seed-demo') {
+  process.stderr.write(`${USAGE}\n`);
+  process.exit(2);
+}
+await dataSource.initialize();
+try {
+  const scope = command === 'seed-demo' ? '5101' : values.scope!;
+  const report = await importDivisions(dataSource, { scope, logger, onProgress: progress(`importing ${scope || 'national'} divisions`) });
+  process.stderr.write('\n');
+  logger.info({ added: report.added, unchanged: report.unchanged, renamed: report.renamed }, 'divisions imported');
+  if (command === 'seed-demo') {
+    if (!values.realm) throw new Error('seed-demo needs --realm <realm.json>');
+    const granted = await grantDemoAssignments(dataSource, values.realm);
+    logger.info({ granted }, 'demo role assignments granted');
+  }
+} finally {
+  await dataSource.destroy();
+}

@@ -1,0 +1,15 @@
+import { createLogger } from '@linli/observability';
+import { orgConfig } from '../config.js';
+import { orgDataSource } from './data-source.js';
+
+/** Runs pending migrations once (a deploy Job or `npm start`), never from the service replicas. */
+const config = orgConfig();
+const logger = createLogger('org-migrate', config.LOG_LEVEL);
+const dataSource = orgDataSource(config.DATABASE_URL, 1);
+await dataSource.initialize();
+try {
+  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  logger.info({ applied: applied.map((m) => m.name) }, applied.length ? 'migrations applied' : 'schema is current');
+} finally {
+  await dataSource.destroy();
+}

@@ -1,0 +1,24 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ServiceRuntime, runtimeProviders } from '@linli/messaging';
+import { AccessRepository } from './access/access.repository.js';
+import { AccessService } from './access/access.service.js';
+import { NodesRepository } from './nodes/nodes.repository.js';
+import { NodesRpc } from './nodes/nodes.rpc.js';
+import { NodesService } from './nodes/nodes.service.js';
+
+@Module({})
+export class OrgModule {
+  static forRuntime(runtime: ServiceRuntime): DynamicModule {
+    return {
+      module: OrgModule,
+      providers: [
+        ...runtimeProviders(runtime),
+        AccessRepository,
+        AccessService,
+        NodesRepository,
+        NodesService,
+        NodesRpc,
+      ],
+    };
+  }
+}
