@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linli/governance/v1/communities.proto.
  */
 export const file_linli_governance_v1_communities: GenFile = /*@__PURE__*/
-  fileDesc("CiVsaW5saS9nb3Zlcm5hbmNlL3YxL2NvbW11bml0aWVzLnByb3RvEhNsaW5saS5nb3Zlcm5hbmNlLnYxIvwBChBDb21tdW5pdHlTdW1tYXJ5EhQKDGNvbW11bml0eV9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBGNvZGUYAyABKAkSDAoEa2luZBgEIAEoCRIWCg5hbmNlc3Rvcl9uYW1lcxgFIAMoCRIRCglwYXJlbnRfaWQYBiABKAkSLwoLa25vd25fc2luY2UYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnNvdXJjZV92ZXJzaW9uGAggASgDEhcKD2NvbW1pdHRlZV9jb3VudBgJIAEoBRIbChNvcGVuX2VsZWN0aW9uX2NvdW50GAogASgFIjIKGkdldENvbW11bml0eVN1bW1hcnlSZXF1ZXN0EhQKDGNvbW11bml0eV9pZBgBIAEoCSJVChtHZXRDb21tdW5pdHlTdW1tYXJ5UmVzcG9uc2USNgoHc3VtbWFyeRgBIAEoCzIlLmxpbmxpLmdvdmVybmFuY2UudjEuQ29tbXVuaXR5U3VtbWFyeTKMAQoQQ29tbXVuaXR5U2VydmljZRJ4ChNHZXRDb21tdW5pdHlTdW1tYXJ5Ei8ubGlubGkuZ292ZXJuYW5jZS52MS5HZXRDb21tdW5pdHlTdW1tYXJ5UmVxdWVzdBowLmxpbmxpLmdvdmVybmFuY2UudjEuR2V0Q29tbXVuaXR5U3VtbWFyeVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiVsaW5saS9nb3Zlcm5hbmNlL3YxL2NvbW11bml0aWVzLnByb3RvEhNsaW5saS5nb3Zlcm5hbmNlLnYxIsYBChBDb21tdW5pdHlTdW1tYXJ5EhQKDGNvbW11bml0eV9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBGNvZGUYAyABKAkSDAoEa2luZBgEIAEoCRIWCg5hbmNlc3Rvcl9uYW1lcxgFIAMoCRIRCglwYXJlbnRfaWQYBiABKAkSLwoLa25vd25fc2luY2UYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnNvdXJjZV92ZXJzaW9uGAggASgDIjIKGkdldENvbW11bml0eVN1bW1hcnlSZXF1ZXN0EhQKDGNvbW11bml0eV9pZBgBIAEoCSJVChtHZXRDb21tdW5pdHlTdW1tYXJ5UmVzcG9uc2USNgoHc3VtbWFyeRgBIAEoCzIlLmxpbmxpLmdvdmVybmFuY2UudjEuQ29tbXVuaXR5U3VtbWFyeTKMAQoQQ29tbXVuaXR5U2VydmljZRJ4ChNHZXRDb21tdW5pdHlTdW1tYXJ5Ei8ubGlubGkuZ292ZXJuYW5jZS52MS5HZXRDb21tdW5pdHlTdW1tYXJ5UmVxdWVzdBowLmxpbmxpLmdvdmVybmFuY2UudjEuR2V0Q29tbXVuaXR5U3VtbWFyeVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * CommunitySummary is governance's view of a community, built from org's events.
@@ -67,16 +67,6 @@ export type CommunitySummary = Message<"linli.governance.v1.CommunitySummary"> &
    * @generated from field: int64 source_version = 8;
    */
   sourceVersion: bigint;
-
-  /**
-   * @generated from field: int32 committee_count = 9;
-   */
-  committeeCount: number;
-
-  /**
-   * @generated from field: int32 open_election_count = 10;
-   */
-  openElectionCount: number;
 };
 
 /**
@@ -132,16 +122,6 @@ export type CommunitySummaryJson = {
    * @generated from field: int64 source_version = 8;
    */
   sourceVersion?: string;
-
-  /**
-   * @generated from field: int32 committee_count = 9;
-   */
-  committeeCount?: number;
-
-  /**
-   * @generated from field: int32 open_election_count = 10;
-   */
-  openElectionCount?: number;
 };
 
 /**

@@ -1,0 +1,18 @@
+import { InboxEntity, OutboxEntity } from '@linli/messaging';
+import { createDataSource } from '@linli/persistence';
+import type { DataSource } from 'typeorm';
+import { OrgUnitRefEntity } from '../communities/org-unit-ref.entity.js';
+import { CreateOrgUnitRefs1764300000000 } from './migrations/1764300000000-create-org-unit-refs.js';
+
+export const governanceMigrations = [CreateOrgUnitRefs1764300000000];
+
+/** The governance service's data source: database `linli_governance`. */
+export function governanceDataSource(url: string, poolSize?: number): DataSource {
+  return createDataSource({
+    url,
+    applicationName: 'linli-governance',
+    entities: [OrgUnitRefEntity, OutboxEntity, InboxEntity],
+    migrations: governanceMigrations,
+    poolSize,
+  });
+}
