@@ -53,3 +53,4 @@ export async function deleteStreams(nc: NatsConnection, ...names: string[]): Pro
   const jsm = await jetstreamManager(nc);
   for (const name of names) await jsm.streams.delete(name).catch(() => undefined);
 }
+export * from './test-issuer.js';

@@ -1,0 +1,113 @@
+import { expectEventually } from '@linli/testing';
+import { bootPlatform, clientToken, passwordToken, type E2EPlatform } from './support.js';
+
+/** The walking skeleton as a district app drives it: token → gateway → NATS → org → PostgreSQL → JetStream → governance. */
+describe('e2e: the platform as `npm start` runs it', () => {
+  let p: E2EPlatform;
+  let streetOp: string;
+
+  beforeAll(async () => {
+    p = await bootPlatform();
+    streetOp = await passwordToken(p.urls.tokenEndpoint, 'street.operator');
+  }, 120_000);
+
+  afterAll(async () => {
+    await p?.teardown();
+  }, 60_000);
+
+  const api = (path: string, token: string, init: RequestInit = {}) =>
+    fetch(`${p.urls.gateway}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+    });
+
+  async function nodeByCode(code: string, token: string) {
+    const res = await api(`/v1/org/nodes?code=${code}`, token);
+    expect(res.status).toBe(200);
+    const { items } = (await res.json()) as { items: Array<{ id: string; name: string }> };
+    expect(items).toHaveLength(1);
+    return items[0];
+  }
+
+  it('a street operator creates 关口场社区 under 丹景山镇 and governance sees it within seconds', async () => {
+    const town = await nodeByCode('510182107000', streetOp);
+    expect(town.name).toBe('丹景山镇');
+    const created = await api('/v1/org/nodes', streetOp, {
+      method: 'POST',
+      body: JSON.stringify({ parentId: town.id, kind: 'community', name: '关口场社区' }),
+      headers: { 'idempotency-key': 'e2e-guankouchang' },
+    });
+    expect(created.status).toBe(201);
+    const node = (await created.json()) as { id: string; name: string; parentId: string; kind: string };
+    expect(node).toMatchObject({ name: '关口场社区', parentId: town.id, kind: 'community' });
+    expect(created.headers.get('location')).toBe(`/v1/org/nodes/${node.id}`);
+
+    const summary = await expectEventually(
+      async () => {
+        const res = await api(`/v1/governance/communities/${node.id}/summary`, streetOp);
+        expect(res.status).toBe(200);
+        return (await res.json()) as Record<string, unknown>;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    expect(summary).toMatchObject({
+      communityId: node.id,
+      name: '关口场社区',
+      kind: 'community',
+      ancestorNames: ['成都市', '彭州市', '丹景山镇'],
+    });
+
+    const children = await api(`/v1/org/nodes/${town.id}/children?limit=200`, streetOp);
+    const page = (await children.json()) as { items: Array<{ name: string }>; nextCursor: string | null };
+    expect(page.items.map((c) => c.name)).toContain('关口场社区');
+  });
+
+  it('a street operator gets 404 (not 403, not the data) when creating outside their own street', async () => {
+    const elsewhere = await nodeByCode('510108007000', streetOp); // 二仙桥街道, 成华区
+    const res = await api('/v1/org/nodes', streetOp, {
+      method: 'POST',
+      body: JSON.stringify({ parentId: elsewhere.id, kind: 'community', name: '越界社区' }),
+    });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
+  it("the district app's client-credentials token has city-wide rights", async () => {
+    const app = await clientToken(p.urls.tokenEndpoint, 'linli-demo-city-app', 'linli-demo-city-app-secret');
+    const street = await nodeByCode('510108007000', app);
+    const res = await api('/v1/org/nodes', app, {
+      method: 'POST',
+      body: JSON.stringify({ parentId: street.id, kind: 'community', name: '二仙桥新社区' }),
+    });
+    expect(res.status).toBe(201);
+  });
+
+  it('unknown node → 404 problem+json; malformed input → 400 problem+json; no token → 401', async () => {
+    const unknown = await api('/v1/org/nodes/0191a000-0000-7000-8000-00000000dead', streetOp);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ status: 404, code: 'NODE_NOT_FOUND' });
+    const malformed = await api('/v1/org/nodes', streetOp, { method: 'POST', body: '{"parentId":' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const anonymous = await fetch(`${p.urls.gateway}/v1/org/nodes?code=510182107000`);
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('every process serves health and Prometheus metrics', async () => {
+    for (const base of [p.urls.gateway, p.urls.org, p.urls.governance]) {
+      expect((await fetch(`${base}/health/live`)).status).toBe(200);
+      expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+      expect(await (await fetch(`${base}/metrics`)).text()).toContain('process_resident_memory_bytes');
+    }
+    const org = await (await fetch(`${p.urls.org}/metrics`)).text();
+    expect(org).toMatch(/linli_rpc_server_duration_seconds_count\{subject="e2e[a-f0-9]+\.rpc\.org\.v1\.register_node",outcome="ok"\}/);
+    expect(org).toContain('linli_outbox_published_total');
+  });
+
+  it('logs are JSON lines with no tokens or passwords in them', () => {
+    const lines = p.logs.filter((l) => /^\[(org|governance|gateway)\] \{/.test(l));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) JSON.parse(l.slice(l.indexOf('{')));
+    expect(p.logs.join('\n')).not.toMatch(/eyJ[A-Za-z0-9_-]{20,}\.|password=demo|linli-demo-city-app-secret/);
+  });
+});

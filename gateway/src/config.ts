@@ -1,0 +1,25 @@
+import { commonEnv, loadConfig, port, positiveInt, z } from '@linli/config';
+
+/** The only place the gateway reads its environment. */
+export function gatewayConfig(env: Record<string, string | undefined> = process.env) {
+  return loadConfig(
+    {
+      ...commonEnv,
+      HTTP_PORT: port(3000),
+      HTTP_HOST: z.string().default('0.0.0.0'),
+      /** The Keycloak realm, e.g. http://127.0.0.1:8080/realms/linli (the token's `iss`). */
+      OIDC_ISSUER: z.url(),
+      OIDC_AUDIENCE: z.string().min(1).default('linli-api'),
+      /** Where to fetch the realm's keys when it differs from <issuer>/protocol/openid-connect/certs. */
+      OIDC_JWKS_URI: z.url().optional(),
+      RPC_TIMEOUT_MS: positiveInt(3000),
+      NATS_SUBJECT_PREFIX: z.string().regex(/^([a-z0-9_-]+\.)?$/).default(''),
+      /** Public base URL used in Location headers and the OpenAPI servers list. */
+      PUBLIC_BASE_URL: z.url().optional(),
+    },
+    env,
+  );
+}
+
+export type GatewayConfig = ReturnType<typeof gatewayConfig>;
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

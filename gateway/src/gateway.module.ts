@@ -1,0 +1,27 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import type { TokenVerifier } from '@linli/auth';
+import { RpcClient, type NatsConnection } from '@linli/messaging';
+import { AuthGuard, TOKEN_VERIFIER } from './common/auth.guard.js';
+import { ServiceCaller } from './common/rpc.gateway.js';
+import { CommunitiesController } from './governance/communities.controller.js';
+import { HealthController, NATS_CONNECTION } from './health/health.controller.js';
+import { NodesController } from './org/nodes.controller.js';
+
+/** The HTTP edge: no database and no business rules; one folder per context. */
+@Module({})
+export class GatewayModule {
+  static forRoot(deps: { nc: NatsConnection; rpc: RpcClient; verifier: TokenVerifier }): DynamicModule {
+    return {
+      module: GatewayModule,
+      controllers: [HealthController, NodesController, CommunitiesController],
+      providers: [
+        { provide: NATS_CONNECTION, useValue: deps.nc },
+        { provide: RpcClient, useValue: deps.rpc },
+        { provide: TOKEN_VERIFIER, useValue: deps.verifier },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        ServiceCaller,
+      ],
+    };
+  }
+}

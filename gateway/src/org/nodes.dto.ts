@@ -1,0 +1,107 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+
+export const NODE_KINDS = [
+  'province',
+  'city',
+  'district',
+  'street',
+  'town',
+  'township',
+  'community',
+  'village',
+  'compound',
+  'building',
+] as const;
+export type NodeKindName = (typeof NODE_KINDS)[number];
+
+export class NodeDto {
+  @ApiProperty({ format: 'uuid', example: '0193a3c4-0000-7000-8000-000000000001' })
+  id: string;
+
+  @ApiProperty({ enum: NODE_KINDS, example: 'community' })
+  kind: NodeKindName;
+
+  @ApiProperty({ example: '下涧槽社区' })
+  name: string;
+
+  @ApiProperty({ type: String, description: '12-digit statistical code (AD-1); null for nodes added by operators', example: '510108007003', required: false })
+  code: string | null;
+
+  @ApiProperty({ type: String, format: 'uuid', required: false, description: 'null for the root' })
+  parentId: string | null;
+
+  @ApiProperty({ example: 4, description: '0 = province, 1 = city, 2 = district, 3 = street/town, 4 = community/village' })
+  depth: number;
+
+  @ApiProperty({ example: 12 })
+  childCount: number;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ example: 1 })
+  version: number;
+}
+
+export class NodePageDto {
+  @ApiProperty({ type: [NodeDto] })
+  items: NodeDto[];
+
+  @ApiProperty({ type: String, required: false, description: 'Pass as `cursor` for the next page; null on the last page' })
+  nextCursor: string | null;
+}
+
+export class NodeListDto {
+  @ApiProperty({ type: [NodeDto] })
+  items: NodeDto[];
+}
+
+export class NodeIdParams {
+  @IsUUID()
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+}
+
+export class ChildrenQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  cursor?: string;
+}
+
+export class FindNodesQuery {
+  @ApiProperty({ example: '510108007003', description: '12-digit statistical division code (AD-1)' })
+  @Matches(/^\d{12}$/, { message: 'code must be a 12-digit statistical division code' })
+  code: string;
+}
+
+export class RegisterNodeBody {
+  @ApiProperty({ format: 'uuid', description: 'The street, town or community to add the node under' })
+  @IsUUID()
+  parentId: string;
+
+  @ApiProperty({ enum: NODE_KINDS, example: 'community' })
+  @IsIn(NODE_KINDS)
+  kind: NodeKindName;
+
+  @ApiProperty({ example: '关口场社区', minLength: 1, maxLength: 64 })
+  @IsString()
+  @Length(1, 64)
+  name: string;
+
+  @ApiPropertyOptional({ example: '510182107250' })
+  @IsOptional()
+  @Matches(/^\d{12}$/, { message: 'code must be a 12-digit statistical division code' })
+  code?: string;
+}

@@ -1,0 +1,3 @@
+export * from './platform.js';
+export * from './preflight.js';
+export * from './settings.js';

@@ -1,0 +1,30 @@
+import { loadConfig, port, postgresUrl, z } from '@linli/config';
+
+/**
+ * Settings of the local platform (`npm start`, the end-to-end tests). The database passwords below are
+ * development-only values for this machine's loopback PostgreSQL; production gets them from Secrets.
+ */
+export function platformSettings(env: Record<string, string | undefined> = process.env) {
+  return loadConfig(
+    {
+      POSTGRES_ADMIN_URL: postgresUrl().default('postgres://postgres@127.0.0.1:5432/postgres'),
+      ORG_DATABASE_URL: postgresUrl().default('postgres://linli_org:linli_org_dev@127.0.0.1:5432/linli_org'),
+      GOVERNANCE_DATABASE_URL: postgresUrl().default(
+        'postgres://linli_governance:linli_governance_dev@127.0.0.1:5432/linli_governance',
+      ),
+      NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+      NATS_SUBJECT_PREFIX: z.string().regex(/^([a-z0-9_-]+\.)?$/).default(''),
+      NATS_STREAM_SUFFIX: z.string().regex(/^(_[A-Z0-9]+)?$/).default(''),
+      DEV_IDP_PORT: port(8080),
+      GATEWAY_PORT: port(3000),
+      ORG_HTTP_PORT: port(3101),
+      GOVERNANCE_HTTP_PORT: port(3102),
+      LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** Skip the demo seed (divisions and demo role assignments). */
+      LINLI_SKIP_SEED: z.stringbool().default(false),
+    },
+    env,
+  );
+}
+
+export type PlatformSettings = ReturnType<typeof platformSettings>;
