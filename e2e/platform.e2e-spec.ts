@@ -18,7 +18,11 @@ describe('e2e: the platform as `npm start` runs it', () => {
   const api = (path: string, token: string, init: RequestInit = {}) =>
     fetch(`${p.urls.gateway}${path}`, {
       ...init,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        ...(init.headers ?? {}),
+      },
     });
 
   async function nodeByCode(code: string, token: string) {
@@ -100,7 +104,9 @@ describe('e2e: the platform as `npm start` runs it', () => {
       expect(await (await fetch(`${base}/metrics`)).text()).toContain('process_resident_memory_bytes');
     }
     const org = await (await fetch(`${p.urls.org}/metrics`)).text();
-    expect(org).toMatch(/linli_rpc_server_duration_seconds_count\{subject="e2e[a-f0-9]+\.rpc\.org\.v1\.register_node",outcome="ok"\}/);
+    expect(org).toMatch(
+      /linli_rpc_server_duration_seconds_count\{subject="e2e[a-f0-9]+\.rpc\.org\.v1\.register_node",outcome="ok"\}/,
+    );
     expect(org).toContain('linli_outbox_published_total');
   });
 

@@ -64,7 +64,11 @@ export async function bootPlatform(): Promise<E2EPlatform> {
   };
 }
 
-export async function passwordToken(tokenEndpoint: string, username: string, password = 'demo'): Promise<string> {
+export async function passwordToken(
+  tokenEndpoint: string,
+  username: string,
+  password = 'demo',
+): Promise<string> {
   const res = await fetch(tokenEndpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -13,7 +13,10 @@ export function gatewayConfig(env: Record<string, string | undefined> = process.
       /** Where to fetch the realm's keys when it differs from <issuer>/protocol/openid-connect/certs. */
       OIDC_JWKS_URI: z.url().optional(),
       RPC_TIMEOUT_MS: positiveInt(3000),
-      NATS_SUBJECT_PREFIX: z.string().regex(/^([a-z0-9_-]+\.)?$/).default(''),
+      NATS_SUBJECT_PREFIX: z
+        .string()
+        .regex(/^([a-z0-9_-]+\.)?$/)
+        .default(''),
       /** Public base URL used in Location headers and the OpenAPI servers list. */
       PUBLIC_BASE_URL: z.url().optional(),
     },

@@ -22,10 +22,16 @@ export interface GatewayApp {
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** Builds and starts the gateway (listening on HTTP_PORT; 0 picks a free port). */
-export async function startGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<GatewayApp> {
+export async function startGateway(
+  config: GatewayConfig,
+  options: { logger?: Logger } = {},
+): Promise<GatewayApp> {
   const logger = options.logger ?? createLogger('gateway', config.LOG_LEVEL);
   const nc = await connectNats({ servers: config.NATS_URL, name: 'gateway', logger });
-  const rpc = new RpcClient(nc, { timeoutMs: config.RPC_TIMEOUT_MS, subjectPrefix: config.NATS_SUBJECT_PREFIX });
+  const rpc = new RpcClient(nc, {
+    timeoutMs: config.RPC_TIMEOUT_MS,
+    subjectPrefix: config.NATS_SUBJECT_PREFIX,
+  });
   const verifier = createTokenVerifier({
     issuer: config.OIDC_ISSUER,
     audience: config.OIDC_AUDIENCE,
@@ -41,9 +47,13 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     bodyLimit: 1024 * 1024,
     logger: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot({ nc, rpc, verifier }), adapter, {
-    logger: nestLogger(logger),
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    GatewayModule.forRoot({ nc, rpc, verifier }),
+    adapter,
+    {
+      logger: nestLogger(logger),
+    },
+  );
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (req, reply) => {
     void reply.header('x-request-id', req.id);
@@ -54,7 +64,13 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       .labels(req.method, route, String(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
     logger.info(
-      { requestId: req.id, method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        requestId: req.id,
+        method: req.method,
+        route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request completed',
     );
   });

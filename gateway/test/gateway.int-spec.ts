@@ -93,7 +93,11 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
   function expectProblem(res: request.Response, status: number, code?: string) {
     expect(res.status).toBe(status);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.body).toMatchObject({ status, title: expect.any(String), type: expect.stringMatching(/^https:/) });
+    expect(res.body).toMatchObject({
+      status,
+      title: expect.any(String),
+      type: expect.stringMatching(/^https:/),
+    });
     if (code) expect(res.body.code).toBe(code);
     expect(JSON.stringify(res.body)).not.toMatch(/at .*\.(ts|js):\d+/);
   }
@@ -126,10 +130,13 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
         },
       ],
       ['a token signed by an unknown key', async () => `Bearer ${await idp.tokenFromUnknownKey()}`],
-      ['a tampered token', async () => {
-        const [h, , s] = (await idp.token()).split('.');
-        return `Bearer ${h}.${b64({ ...claims(), sub: 'someone-else' })}.${s}`;
-      }],
+      [
+        'a tampered token',
+        async () => {
+          const [h, , s] = (await idp.token()).split('.');
+          return `Bearer ${h}.${b64({ ...claims(), sub: 'someone-else' })}.${s}`;
+        },
+      ],
     ];
     it.each(cases)('%s', async (_, make) => {
       const auth = await make();
@@ -147,21 +154,44 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
       .set('x-request-id', 'req-abc');
     expect(res.status).toBe(200);
     expect(res.headers['x-request-id']).toBe('req-abc');
-    expect(res.body).toMatchObject({ id: NODE_ID, kind: 'community', name: '关口场社区', parentId: PARENT_ID, code: null, version: 1 });
+    expect(res.body).toMatchObject({
+      id: NODE_ID,
+      kind: 'community',
+      name: '关口场社区',
+      parentId: PARENT_ID,
+      code: null,
+      version: 1,
+    });
     expect(seen.principal).toBe('op-1');
   });
 
   it('400 problem+json for a malformed path, query or body — before any service is called', async () => {
     const auth = await bearer();
-    expectProblem(await api().get('/v1/org/nodes/not-a-uuid').set('authorization', auth), 400, 'INVALID_ARGUMENT');
-    expectProblem(await api().get('/v1/org/nodes?code=12').set('authorization', auth), 400, 'INVALID_ARGUMENT');
-    expectProblem(await api().get(`/v1/org/nodes/${NODE_ID}/children?limit=0`).set('authorization', auth), 400);
+    expectProblem(
+      await api().get('/v1/org/nodes/not-a-uuid').set('authorization', auth),
+      400,
+      'INVALID_ARGUMENT',
+    );
+    expectProblem(
+      await api().get('/v1/org/nodes?code=12').set('authorization', auth),
+      400,
+      'INVALID_ARGUMENT',
+    );
+    expectProblem(
+      await api().get(`/v1/org/nodes/${NODE_ID}/children?limit=0`).set('authorization', auth),
+      400,
+    );
     const bad = await api()
       .post('/v1/org/nodes')
       .set('authorization', auth)
       .send({ parentId: 'x', kind: 'castle', name: '', extra: 1 });
     expectProblem(bad, 400, 'INVALID_ARGUMENT');
-    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['extra', 'kind', 'name', 'parentId']);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'extra',
+      'kind',
+      'name',
+      'parentId',
+    ]);
     const broken = await api()
       .post('/v1/org/nodes')
       .set('authorization', auth)
@@ -199,14 +229,20 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
     [new RpcError(ErrorCode.NOT_FOUND, 'NODE_NOT_FOUND', 'No such node.'), 404, 'NODE_NOT_FOUND'],
     [new RpcError(ErrorCode.INVALID_ARGUMENT, 'INVALID_CURSOR', 'bad'), 400, 'INVALID_CURSOR'],
     [new RpcError(ErrorCode.ALREADY_EXISTS, 'NODE_NAME_TAKEN', 'taken'), 409, 'NODE_NAME_TAKEN'],
-    [new RpcError(ErrorCode.FAILED_PRECONDITION, 'NODE_KIND_NOT_ALLOWED_HERE', 'no'), 422, 'NODE_KIND_NOT_ALLOWED_HERE'],
+    [
+      new RpcError(ErrorCode.FAILED_PRECONDITION, 'NODE_KIND_NOT_ALLOWED_HERE', 'no'),
+      422,
+      'NODE_KIND_NOT_ALLOWED_HERE',
+    ],
     [new RpcError(ErrorCode.PERMISSION_DENIED, 'NOPE', 'no'), 403, 'NOPE'],
     [new RpcError(ErrorCode.UNAVAILABLE, 'DOWN', 'down'), 503, 'DOWN'],
     [new Error('db exploded with 张三 13812341234'), 500, 'INTERNAL'],
     ['slow' as const, 504, 'RPC_TIMEOUT'],
   ])('maps a service error %#  to %i problem+json', async (error, status, code) => {
     nextError = error;
-    const res = await api().get(`/v1/org/nodes/${NODE_ID}`).set('authorization', await bearer());
+    const res = await api()
+      .get(`/v1/org/nodes/${NODE_ID}`)
+      .set('authorization', await bearer());
     expectProblem(res, status, code);
     expect(JSON.stringify(res.body)).not.toMatch(/张三|13812341234|exploded/);
   });
@@ -219,12 +255,19 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
   });
 
   it('404 problem+json for an unknown route', async () => {
-    expectProblem(await api().get('/v1/nowhere').set('authorization', await bearer()), 404);
+    expectProblem(
+      await api()
+        .get('/v1/nowhere')
+        .set('authorization', await bearer()),
+      404,
+    );
   });
 
   it('picks up a rotated realm key without a restart', async () => {
     await idp.rotate();
-    const res = await api().get(`/v1/org/nodes/${NODE_ID}`).set('authorization', await bearer());
+    const res = await api()
+      .get(`/v1/org/nodes/${NODE_ID}`)
+      .set('authorization', await bearer());
     expect(res.status).toBe(200);
   });
 
@@ -238,12 +281,17 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
       '/v1/org/nodes/{id}',
       '/v1/org/nodes/{id}/children',
     ]);
-    expect(doc.body.paths['/v1/org/nodes'].post.responses['404'].content).toHaveProperty(['application/problem+json']);
+    expect(doc.body.paths['/v1/org/nodes'].post.responses['404'].content).toHaveProperty([
+      'application/problem+json',
+    ]);
     const docs = await api().get('/docs');
     expect(docs.status).toBe(200);
     expect(docs.text).toContain('swagger');
     expect((await api().get('/health/live')).status).toBe(200);
-    expect((await api().get('/health/ready')).body).toMatchObject({ status: 'up', checks: { nats: { status: 'up' } } });
+    expect((await api().get('/health/ready')).body).toMatchObject({
+      status: 'up',
+      checks: { nats: { status: 'up' } },
+    });
     const metrics = await api().get('/metrics');
     expect(metrics.text).toContain('http_request_duration_seconds');
     expect(metrics.text).toContain('linli_rpc_client_duration_seconds');

@@ -44,7 +44,10 @@ export class AuthGuard implements CanActivate {
     req.principal = await this.verifier.verify(token);
     const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES, targets);
     if (roles?.length && !roles.some((r) => req.principal!.roles.includes(r))) {
-      throw new ForbiddenException({ code: 'ROLE_REQUIRED', message: `This route needs one of the roles: ${roles.join(', ')}.` });
+      throw new ForbiddenException({
+        code: 'ROLE_REQUIRED',
+        message: `This route needs one of the roles: ${roles.join(', ')}.`,
+      });
     }
     return true;
   }

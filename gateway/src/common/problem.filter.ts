@@ -49,23 +49,44 @@ export class ProblemFilter implements ExceptionFilter {
       const status = STATUS_BY_CODE[error.code] ?? 500;
       if (status === 500) return problem(500, 'INTERNAL', 'The request could not be completed.');
       return problem(status, error.reason || ErrorCode[error.code], error.message, {
-        ...(error.violations.length ? { errors: error.violations.map((v) => ({ field: v.field, description: v.description })) } : {}),
+        ...(error.violations.length
+          ? { errors: error.violations.map((v) => ({ field: v.field, description: v.description })) }
+          : {}),
       });
     }
     if (error instanceof HttpException) {
       const status = error.getStatus();
-      const response = error.getResponse() as { message?: unknown; code?: string; errors?: Problem['errors'] };
+      const response = error.getResponse() as {
+        message?: unknown;
+        code?: string;
+        errors?: Problem['errors'];
+      };
       if (status === 404 && !response.code) {
         return problem(404, 'ROUTE_NOT_FOUND', `No route ${req.method} ${req.url?.split('?')[0]}.`);
       }
-      if (response.errors) return problem(status, response.code ?? 'INVALID_ARGUMENT', 'The request is not valid.', { errors: response.errors });
-      const message = Array.isArray(response.message) ? response.message.join('; ') : String(response.message ?? error.message);
+      if (response.errors)
+        return problem(status, response.code ?? 'INVALID_ARGUMENT', 'The request is not valid.', {
+          errors: response.errors,
+        });
+      const message = Array.isArray(response.message)
+        ? response.message.join('; ')
+        : String(response.message ?? error.message);
       return problem(status, response.code ?? httpCode(status), status >= 500 ? undefined : message);
     }
     const fastifyError = error as { statusCode?: number; code?: string; message?: string };
-    if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    if (
+      typeof fastifyError.statusCode === 'number' &&
+      fastifyError.statusCode >= 400 &&
+      fastifyError.statusCode < 500
+    ) {
       // Fastify's own rejections: unparsable JSON, wrong content type, body too large.
-      return problem(fastifyError.statusCode, fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'UNSUPPORTED_MEDIA_TYPE' : 'MALFORMED_REQUEST', fastifyError.message);
+      return problem(
+        fastifyError.statusCode,
+        fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? 'UNSUPPORTED_MEDIA_TYPE'
+          : 'MALFORMED_REQUEST',
+        fastifyError.message,
+      );
     }
     return problem(500, 'INTERNAL', 'The request could not be completed.');
   }

@@ -29,7 +29,12 @@ const TITLES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-export function problem(status: number, code: string, detail?: string, extra: Partial<Problem> = {}): Problem {
+export function problem(
+  status: number,
+  code: string,
+  detail?: string,
+  extra: Partial<Problem> = {},
+): Problem {
   return {
     type: `https://linli.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`,
     title: TITLES[status] ?? 'Error',

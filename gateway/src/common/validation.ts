@@ -15,6 +15,7 @@ export function validationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
-    exceptionFactory: (errors) => new BadRequestException({ code: 'INVALID_ARGUMENT', errors: flatten(errors) }),
+    exceptionFactory: (errors) =>
+      new BadRequestException({ code: 'INVALID_ARGUMENT', errors: flatten(errors) }),
   });
 }

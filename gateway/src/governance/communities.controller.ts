@@ -50,7 +50,10 @@ export class CommunitiesController {
   @ApiOperation({ summary: "Governance's summary of a community (built from org's events)" })
   @ApiOkResponse({ type: CommunitySummaryDto })
   @ApiProblems(400, 401, 404)
-  async summary(@Param() params: CommunityIdParams, @CurrentPrincipal() principal: Principal): Promise<CommunitySummaryDto> {
+  async summary(
+    @Param() params: CommunityIdParams,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CommunitySummaryDto> {
     const { summary: s } = await this.services.call(
       CommunityService.method.getCommunitySummary,
       { communityId: params.id },

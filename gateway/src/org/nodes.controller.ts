@@ -1,5 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Principal } from '@linli/auth';
 import { ErrorCode, NodeService } from '@linli/contracts';
 import { RpcError } from '@linli/messaging';
@@ -7,7 +14,15 @@ import type { FastifyReply } from 'fastify';
 import { ApiProblems } from '../common/api-problems.js';
 import { CurrentPrincipal, RequireRoles } from '../common/auth.guard.js';
 import { ServiceCaller } from '../common/rpc.gateway.js';
-import { ChildrenQuery, FindNodesQuery, NodeDto, NodeIdParams, NodeListDto, NodePageDto, RegisterNodeBody } from './nodes.dto.js';
+import {
+  ChildrenQuery,
+  FindNodesQuery,
+  NodeDto,
+  NodeIdParams,
+  NodeListDto,
+  NodePageDto,
+  RegisterNodeBody,
+} from './nodes.dto.js';
 import { kindFromName, toNodeDto } from './nodes.mapper.js';
 import { IdempotencyKey } from '../common/idempotency.js';
 
@@ -18,12 +33,19 @@ export class NodesController {
   constructor(private readonly services: ServiceCaller) {}
 
   @Get()
-  @ApiOperation({ summary: 'Find nodes by statistical code', description: '`GET /v1/org/nodes?code=510108007003`' })
+  @ApiOperation({
+    summary: 'Find nodes by statistical code',
+    description: '`GET /v1/org/nodes?code=510108007003`',
+  })
   @ApiOkResponse({ type: NodeListDto })
   @ApiProblems(400, 401)
   async find(@Query() query: FindNodesQuery, @CurrentPrincipal() principal: Principal): Promise<NodeListDto> {
     try {
-      const { node } = await this.services.call(NodeService.method.findNodeByCode, { code: query.code }, principal);
+      const { node } = await this.services.call(
+        NodeService.method.findNodeByCode,
+        { code: query.code },
+        principal,
+      );
       return { items: node ? [toNodeDto(node)] : [] };
     } catch (e) {
       if (e instanceof RpcError && e.code === ErrorCode.NOT_FOUND) return { items: [] };
@@ -64,7 +86,11 @@ export class NodesController {
     summary: 'Add a node under a street, town or community in your scope',
     description: 'Operators outside the parent’s subtree get 404. Emits evt.org.v1.node_registered.',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Repeat-safe key: the same key returns the same node' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Repeat-safe key: the same key returns the same node',
+  })
   @ApiCreatedResponse({ type: NodeDto })
   @ApiProblems(400, 401, 403, 404, 409, 422)
   async register(
@@ -75,7 +101,13 @@ export class NodesController {
   ): Promise<NodeDto> {
     const { node } = await this.services.call(
       NodeService.method.registerNode,
-      { parentId: body.parentId, kind: kindFromName(body.kind), name: body.name, code: body.code ?? '', requestId: idempotencyKey ?? '' },
+      {
+        parentId: body.parentId,
+        kind: kindFromName(body.kind),
+        name: body.name,
+        code: body.code ?? '',
+        requestId: idempotencyKey ?? '',
+      },
       principal,
       idempotencyKey,
     );
@@ -83,4 +115,3 @@ export class NodesController {
     return toNodeDto(node!);
   }
 }
-

@@ -1,6 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 
 export const NODE_KINDS = [
   'province',
@@ -26,13 +37,21 @@ export class NodeDto {
   @ApiProperty({ example: '下涧槽社区' })
   name: string;
 
-  @ApiProperty({ type: String, description: '12-digit statistical code (AD-1); null for nodes added by operators', example: '510108007003', required: false })
+  @ApiProperty({
+    type: String,
+    description: '12-digit statistical code (AD-1); null for nodes added by operators',
+    example: '510108007003',
+    required: false,
+  })
   code: string | null;
 
   @ApiProperty({ type: String, format: 'uuid', required: false, description: 'null for the root' })
   parentId: string | null;
 
-  @ApiProperty({ example: 4, description: '0 = province, 1 = city, 2 = district, 3 = street/town, 4 = community/village' })
+  @ApiProperty({
+    example: 4,
+    description: '0 = province, 1 = city, 2 = district, 3 = street/town, 4 = community/village',
+  })
   depth: number;
 
   @ApiProperty({ example: 12 })
@@ -49,7 +68,11 @@ export class NodePageDto {
   @ApiProperty({ type: [NodeDto] })
   items: NodeDto[];
 
-  @ApiProperty({ type: String, required: false, description: 'Pass as `cursor` for the next page; null on the last page' })
+  @ApiProperty({
+    type: String,
+    required: false,
+    description: 'Pass as `cursor` for the next page; null on the last page',
+  })
   nextCursor: string | null;
 }
 

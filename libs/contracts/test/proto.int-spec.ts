@@ -24,8 +24,7 @@ describe('proto contracts', () => {
 
   it('make no breaking change (WIRE_JSON) against the proto on main', () => {
     const hasMain = run('git', ['rev-parse', '--verify', '--quiet', 'refs/heads/main']).status === 0;
-    const mainHasProto =
-      hasMain && run('git', ['cat-file', '-e', 'main:proto/linli']).status === 0;
+    const mainHasProto = hasMain && run('git', ['cat-file', '-e', 'main:proto/linli']).status === 0;
     if (!mainHasProto) {
       // Nothing to compare with yet (a repository without main, or a main before the first proto).
       return;

@@ -4,7 +4,11 @@ import type { Logger } from '@linli/observability';
 export type { NatsConnection };
 
 /** Connects to NATS with reconnects for ever; logs status changes. */
-export async function connectNats(options: { servers: string; name: string; logger?: Logger }): Promise<NatsConnection> {
+export async function connectNats(options: {
+  servers: string;
+  name: string;
+  logger?: Logger;
+}): Promise<NatsConnection> {
   const nc = await connect({
     servers: options.servers.split(','),
     name: options.name,

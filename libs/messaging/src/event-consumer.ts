@@ -107,7 +107,11 @@ export class EventConsumer<D extends DescMessage> {
       {
         kind: SpanKind.CONSUMER,
         parent,
-        attributes: { 'messaging.system': 'nats', 'messaging.consumer.group.name': consumer, 'messaging.message.id': eventId },
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.consumer.group.name': consumer,
+          'messaging.message.id': eventId,
+        },
       },
       async () => {
         try {
@@ -116,7 +120,9 @@ export class EventConsumer<D extends DescMessage> {
           try {
             event = decodeMessage(this.options.schema, msg.data);
           } catch (e) {
-            throw new PoisonMessageError(`cannot decode ${this.options.schema.typeName}: ${(e as Error).message}`);
+            throw new PoisonMessageError(
+              `cannot decode ${this.options.schema.typeName}: ${(e as Error).message}`,
+            );
           }
           const ceTime = msg.headers?.get(Headers.ceTime);
           const meta: EventMeta = {
@@ -150,16 +156,23 @@ export class EventConsumer<D extends DescMessage> {
     const poison = error instanceof PoisonMessageError;
     const deliveryCount = msg.info.deliveryCount;
     if (poison || deliveryCount >= this.maxDeliver) {
-      const reason = `${poison ? 'poison' : `failed ${deliveryCount} deliveries`}: ${error.message}`.slice(0, 500);
+      const reason = `${poison ? 'poison' : `failed ${deliveryCount} deliveries`}: ${error.message}`.slice(
+        0,
+        500,
+      );
       try {
         const h = newHeaders();
         if (msg.headers) for (const [k, v] of msg.headers) h.set(k, v.join(','));
         h.set(Headers.deadLetterReason, reason);
         h.set(Headers.deadLetterConsumer, consumer);
-        await jetstream(this.nc).publish(`${this.options.subjectPrefix ?? ''}${deadLetterSubject(consumer)}`, msg.data, {
-          headers: h,
-          msgID: eventId ? `${consumer}:${eventId}` : undefined,
-        });
+        await jetstream(this.nc).publish(
+          `${this.options.subjectPrefix ?? ''}${deadLetterSubject(consumer)}`,
+          msg.data,
+          {
+            headers: h,
+            msgID: eventId ? `${consumer}:${eventId}` : undefined,
+          },
+        );
         // The reason travels in the dead letter (nats-server < 2.10.4 ignores a +TERM with a reason).
         msg.term();
         platformMetrics.consumerDeadLettered.labels(consumer).inc();
@@ -168,13 +181,19 @@ export class EventConsumer<D extends DescMessage> {
       } catch (e) {
         // The dead-letter stream is unreachable: leave the message to be redelivered rather than lose it.
         msg.nak(this.delay(deliveryCount));
-        this.options.logger.error({ consumer, eventId, err: e }, 'dead-lettering failed; message will be redelivered');
+        this.options.logger.error(
+          { consumer, eventId, err: e },
+          'dead-lettering failed; message will be redelivered',
+        );
       }
       return;
     }
     msg.nak(this.delay(deliveryCount));
     platformMetrics.consumerProcessed.labels(consumer, 'failed').inc();
-    this.options.logger.warn({ consumer, eventId, deliveryCount, err: error }, 'event handler failed; redelivering');
+    this.options.logger.warn(
+      { consumer, eventId, deliveryCount, err: error },
+      'event handler failed; redelivering',
+    );
   }
 
   private delay(deliveryCount: number): number {

@@ -118,14 +118,18 @@ export class OutboxRelay {
       const published = rows.filter((_, i) => acks[i].status === 'fulfilled').map((r) => r.id);
       const failed = rows.filter((_, i) => acks[i].status === 'rejected').map((r) => r.id);
       if (published.length) {
-        await manager.query('UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1)', [
-          published,
-        ]);
+        await manager.query(
+          'UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1)',
+          [published],
+        );
       }
       if (failed.length) {
         await manager.query('UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY($1)', [failed]);
         const first = acks.find((a) => a.status === 'rejected') as PromiseRejectedResult;
-        this.options.logger.warn({ failed: failed.length, err: first.reason }, 'outbox rows not published; will retry');
+        this.options.logger.warn(
+          { failed: failed.length, err: first.reason },
+          'outbox rows not published; will retry',
+        );
       }
       platformMetrics.outboxPublished.labels(this.options.service).inc(published.length);
       return published.length;
@@ -137,7 +141,10 @@ export class OutboxRelay {
     for (const [k, v] of Object.entries(row.headers)) h.set(k, v);
     h.set(Headers.msgId, row.id);
     const subject = `${this.options.subjectPrefix ?? ''}${row.subject}`;
-    return this.js.publish(subject, encoder.encode(JSON.stringify(row.payload)), { msgID: row.id, headers: h });
+    return this.js.publish(subject, encoder.encode(JSON.stringify(row.payload)), {
+      msgID: row.id,
+      headers: h,
+    });
   }
 
   private async prune(): Promise<void> {
@@ -150,7 +157,9 @@ export class OutboxRelay {
   }
 
   private async reportBacklog(): Promise<void> {
-    const [{ n }] = await this.dataSource.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL');
+    const [{ n }] = await this.dataSource.query(
+      'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
+    );
     platformMetrics.outboxPending.labels(this.options.service).set(n);
   }
 }

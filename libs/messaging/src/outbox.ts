@@ -26,7 +26,12 @@ export async function appendToOutbox<D extends DescMessage>(
   return id;
 }
 
-function eventHeaders(schema: DescMessage, id: string, options: AppendOptions, traceparent: string | undefined) {
+function eventHeaders(
+  schema: DescMessage,
+  id: string,
+  options: AppendOptions,
+  traceparent: string | undefined,
+) {
   const headers: Record<string, string> = {
     [Headers.ceSpecVersion]: '1.0',
     [Headers.ceId]: id,

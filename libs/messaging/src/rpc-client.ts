@@ -31,7 +31,10 @@ export class RpcClient {
     try {
       return await inSpan(
         `${subject} send`,
-        { kind: SpanKind.CLIENT, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject } },
+        {
+          kind: SpanKind.CLIENT,
+          attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject },
+        },
         async () => {
           const h = newHeaders();
           injectTraceContext(headerCarrier(h));
@@ -40,21 +43,41 @@ export class RpcClient {
           h.set(Headers.ceType, method.input.typeName);
           let reply;
           try {
-            reply = await this.nc.request(subject, encodeMessage(method.input, create(method.input, request)), {
-              timeout: options.timeoutMs ?? this.defaults.timeoutMs ?? 3000,
-              headers: h,
-            });
+            reply = await this.nc.request(
+              subject,
+              encodeMessage(method.input, create(method.input, request)),
+              {
+                timeout: options.timeoutMs ?? this.defaults.timeoutMs ?? 3000,
+                headers: h,
+              },
+            );
           } catch (e) {
             if (e instanceof errors.NoRespondersError) {
-              throw new RpcError(ErrorCode.UNAVAILABLE, 'SERVICE_UNAVAILABLE', `No service is answering ${subject}.`);
+              throw new RpcError(
+                ErrorCode.UNAVAILABLE,
+                'SERVICE_UNAVAILABLE',
+                `No service is answering ${subject}.`,
+              );
             }
             if (e instanceof errors.TimeoutError) {
-              throw new RpcError(ErrorCode.DEADLINE_EXCEEDED, 'RPC_TIMEOUT', `${subject} did not answer in time.`);
+              throw new RpcError(
+                ErrorCode.DEADLINE_EXCEEDED,
+                'RPC_TIMEOUT',
+                `${subject} did not answer in time.`,
+              );
             }
             if (e instanceof errors.RequestError && e.isNoResponders()) {
-              throw new RpcError(ErrorCode.UNAVAILABLE, 'SERVICE_UNAVAILABLE', `No service is answering ${subject}.`);
+              throw new RpcError(
+                ErrorCode.UNAVAILABLE,
+                'SERVICE_UNAVAILABLE',
+                `No service is answering ${subject}.`,
+              );
             }
-            throw new RpcError(ErrorCode.UNAVAILABLE, 'MESSAGING_UNAVAILABLE', 'The messaging system is unavailable.');
+            throw new RpcError(
+              ErrorCode.UNAVAILABLE,
+              'MESSAGING_UNAVAILABLE',
+              'The messaging system is unavailable.',
+            );
           }
           if (reply.headers?.get(Headers.ceType) === ErrorSchema.typeName) {
             throw RpcError.fromMessage(decodeMessage(ErrorSchema, reply.data));
@@ -66,7 +89,9 @@ export class RpcClient {
       outcome = e instanceof RpcError ? (ErrorCode[e.code] ?? 'ERROR') : 'ERROR';
       throw e;
     } finally {
-      platformMetrics.rpcClientDuration.labels(subject, outcome).observe(Number(process.hrtime.bigint() - started) / 1e9);
+      platformMetrics.rpcClientDuration
+        .labels(subject, outcome)
+        .observe(Number(process.hrtime.bigint() - started) / 1e9);
     }
   }
 }

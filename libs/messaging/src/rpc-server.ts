@@ -1,13 +1,7 @@
 import type { DescMethodUnary, DescMessage, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
 import { create } from '@bufbuild/protobuf';
 import { ErrorCode, ErrorSchema, rpcSubject, type Principal } from '@linli/contracts';
-import {
-  SpanKind,
-  extractTraceContext,
-  inSpan,
-  platformMetrics,
-  type Logger,
-} from '@linli/observability';
+import { SpanKind, extractTraceContext, inSpan, platformMetrics, type Logger } from '@linli/observability';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { decodeMessage, encodeMessage } from './codec.js';
 import { Headers, decodePrincipal, headerCarrier, newHeaders } from './headers.js';
@@ -40,7 +34,10 @@ export class RpcServer {
     private readonly options: { queue: string; logger: Logger; subjectPrefix?: string },
   ) {}
 
-  handle<I extends DescMessage, O extends DescMessage>(method: DescMethodUnary<I, O>, handler: RpcHandler<I, O>): void {
+  handle<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodUnary<I, O>,
+    handler: RpcHandler<I, O>,
+  ): void {
     const subject = `${this.options.subjectPrefix ?? ''}${rpcSubject(method)}`;
     const sub = this.nc.subscribe(subject, {
       queue: this.options.queue,
@@ -67,7 +64,11 @@ export class RpcServer {
     let outcome = 'ok';
     await inSpan(
       `${subject} process`,
-      { kind: SpanKind.SERVER, parent, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject } },
+      {
+        kind: SpanKind.SERVER,
+        parent,
+        attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject },
+      },
       async (span) => {
         const replyHeaders = newHeaders();
         let body: Uint8Array;
@@ -76,7 +77,10 @@ export class RpcServer {
           try {
             request = decodeMessage(method.input, msg.data);
           } catch (e) {
-            throw RpcError.invalidArgument([{ field: '(body)', description: (e as Error).message }], 'MALFORMED_REQUEST');
+            throw RpcError.invalidArgument(
+              [{ field: '(body)', description: (e as Error).message }],
+              'MALFORMED_REQUEST',
+            );
           }
           const ctx: RpcContext = {
             subject,

@@ -32,7 +32,10 @@ export class RpcError extends Error {
     return new RpcError(m.code, m.reason, m.message, m.violations);
   }
 
-  static invalidArgument(violations: Array<{ field: string; description: string }>, reason = 'INVALID_ARGUMENT') {
+  static invalidArgument(
+    violations: Array<{ field: string; description: string }>,
+    reason = 'INVALID_ARGUMENT',
+  ) {
     return new RpcError(
       ErrorCode.INVALID_ARGUMENT,
       reason,

@@ -18,7 +18,11 @@ describe('idempotent JetStream consumers with an inbox (real PostgreSQL + JetStr
     await f.close();
   });
 
-  function consumer(name: string, handler: (e: NodeRegistered, ...rest: never[]) => Promise<void> | void, extra = {}) {
+  function consumer(
+    name: string,
+    handler: (e: NodeRegistered, ...rest: never[]) => Promise<void> | void,
+    extra = {},
+  ) {
     const c = new EventConsumer(f.nc, {
       consumer: name,
       schema: NodeRegisteredSchema,
@@ -48,9 +52,13 @@ describe('idempotent JetStream consumers with an inbox (real PostgreSQL + JetStr
     // that reaches the consumer after the dedup window.
     h.set('ce-id', eventId);
     h.set('ce-type', NodeRegisteredSchema.typeName);
-    return jetstream(f.nc).publish(`${f.prefix}evt.org.v1.node_registered`, encodeMessage(NodeRegisteredSchema, event), {
-      headers: h,
-    });
+    return jetstream(f.nc).publish(
+      `${f.prefix}evt.org.v1.node_registered`,
+      encodeMessage(NodeRegisteredSchema, event),
+      {
+        headers: h,
+      },
+    );
   }
 
   const seen = async (name: string) =>
@@ -80,12 +88,20 @@ describe('idempotent JetStream consumers with an inbox (real PostgreSQL + JetStr
   it('end to end: outbox → relay → JetStream → consumer applies it once', async () => {
     const c = consumer('flow', () => undefined);
     await c.start();
-    const relay = new OutboxRelay(f.dataSource, f.nc, { service: 'test', logger: testLogger(), subjectPrefix: f.prefix });
-    const eventId = await f.dataSource.transaction((m) => appendToOutbox(m, NodeRegisteredSchema, nodeRegistered('流转社区')));
+    const relay = new OutboxRelay(f.dataSource, f.nc, {
+      service: 'test',
+      logger: testLogger(),
+      subjectPrefix: f.prefix,
+    });
+    const eventId = await f.dataSource.transaction((m) =>
+      appendToOutbox(m, NodeRegisteredSchema, nodeRegistered('流转社区')),
+    );
     await relay.drainOnce();
     await f.dataSource.query('UPDATE outbox SET published_at = NULL WHERE id = $1', [eventId]);
     await relay.drainOnce();
-    await expectEventually(async () => expect(await seen('flow:流转社区')).toEqual([{ event_id: eventId, delivery: 1 }]));
+    await expectEventually(async () =>
+      expect(await seen('flow:流转社区')).toEqual([{ event_id: eventId, delivery: 1 }]),
+    );
   });
 
   it('a failing handler is redelivered with backoff, never acked, and applied once when it recovers', async () => {
@@ -95,9 +111,11 @@ describe('idempotent JetStream consumers with an inbox (real PostgreSQL + JetStr
     });
     await c.start();
     await publishRaw(nodeRegistered('恢复社区'), '0191a000-0000-7000-8000-0000000000bb');
-    await expectEventually(async () => expect(await seen('flaky:恢复社区')).toEqual([
-      { event_id: '0191a000-0000-7000-8000-0000000000bb', delivery: 3 },
-    ]));
+    await expectEventually(async () =>
+      expect(await seen('flaky:恢复社区')).toEqual([
+        { event_id: '0191a000-0000-7000-8000-0000000000bb', delivery: 3 },
+      ]),
+    );
     // The failed attempts left no trace: the inbox row and the effect share the transaction.
     const inbox = await f.dataSource.query('SELECT * FROM inbox WHERE consumer = $1 AND event_id = $2', [
       c.durable,
@@ -117,7 +135,9 @@ describe('idempotent JetStream consumers with an inbox (real PostgreSQL + JetStr
     const jsm = await jetstreamManager(f.nc);
     const dead = await expectEventually(
       async () => {
-        const m = await jsm.streams.getMessage(f.deadLetters, { last_by_subj: `${f.prefix}dlq.${c.durable}` });
+        const m = await jsm.streams.getMessage(f.deadLetters, {
+          last_by_subj: `${f.prefix}dlq.${c.durable}`,
+        });
         expect(m).toBeTruthy();
         return m!;
       },
@@ -137,15 +157,21 @@ describe('idempotent JetStream consumers with an inbox (real PostgreSQL + JetStr
     await c.start();
     const h = headers();
     h.set('Nats-Msg-Id', '0191a000-0000-7000-8000-0000000000dd');
-    await jetstream(f.nc).publish(`${f.prefix}evt.org.v1.node_registered`, new TextEncoder().encode('{"kind": 12.5'), {
-      headers: h,
-    });
+    await jetstream(f.nc).publish(
+      `${f.prefix}evt.org.v1.node_registered`,
+      new TextEncoder().encode('{"kind": 12.5'),
+      {
+        headers: h,
+      },
+    );
     const jsm = await jetstreamManager(f.nc);
     const dead = await expectEventually(async () => {
       const m = await jsm.streams.getMessage(f.deadLetters, { last_by_subj: `${f.prefix}dlq.${c.durable}` });
       expect(m).toBeTruthy();
       return m!;
     });
-    expect(dead.header.get('linli-dead-letter-reason')).toMatch(/^poison: cannot decode linli\.org\.v1\.NodeRegistered/);
+    expect(dead.header.get('linli-dead-letter-reason')).toMatch(
+      /^poison: cannot decode linli\.org\.v1\.NodeRegistered/,
+    );
   });
 });

@@ -17,7 +17,8 @@ describe('transactional outbox and relay (real PostgreSQL + JetStream)', () => {
 
   const relay = () =>
     new OutboxRelay(f.dataSource, f.nc, { service: 'test', logger: testLogger(), subjectPrefix: f.prefix });
-  const streamMessages = async () => (await (await jetstreamManager(f.nc)).streams.info(f.stream)).state.messages;
+  const streamMessages = async () =>
+    (await (await jetstreamManager(f.nc)).streams.info(f.stream)).state.messages;
 
   it('a rolled-back transaction publishes nothing', async () => {
     const before = await streamMessages();
@@ -43,7 +44,9 @@ describe('transactional outbox and relay (real PostgreSQL + JetStream)', () => {
     expect(await relay().drainOnce()).toBe(0);
     expect(await streamMessages()).toBe(before + 1);
     const jsm = await jetstreamManager(f.nc);
-    const stored = await jsm.streams.getMessage(f.stream, { last_by_subj: `${f.prefix}evt.org.v1.node_registered` });
+    const stored = await jsm.streams.getMessage(f.stream, {
+      last_by_subj: `${f.prefix}evt.org.v1.node_registered`,
+    });
     expect(stored?.header.get('Nats-Msg-Id')).toBe(eventId);
     expect(stored?.header.get('ce-id')).toBe(eventId);
     expect(stored?.header.get('ce-type')).toBe('linli.org.v1.NodeRegistered');
@@ -63,7 +66,9 @@ describe('transactional outbox and relay (real PostgreSQL + JetStream)', () => {
     const restarted = relay();
     expect(await restarted.drainOnce()).toBe(1);
     expect(await streamMessages()).toBe(before + 1);
-    const [row] = await f.dataSource.query('SELECT published_at, attempts FROM outbox WHERE id = $1', [eventId]);
+    const [row] = await f.dataSource.query('SELECT published_at, attempts FROM outbox WHERE id = $1', [
+      eventId,
+    ]);
     expect(row.published_at).not.toBeNull();
     expect(row.attempts).toBe(2);
   });
@@ -71,7 +76,9 @@ describe('transactional outbox and relay (real PostgreSQL + JetStream)', () => {
   it('sweeps every unpublished row, in order, when started (rows left behind by a crash)', async () => {
     const before = await streamMessages();
     for (let i = 0; i < 5; i++) {
-      await f.dataSource.transaction((manager) => appendToOutbox(manager, NodeRegisteredSchema, nodeRegistered(`社区${i}`)));
+      await f.dataSource.transaction((manager) =>
+        appendToOutbox(manager, NodeRegisteredSchema, nodeRegistered(`社区${i}`)),
+      );
     }
     const r = relay();
     r.start();
@@ -81,14 +88,18 @@ describe('transactional outbox and relay (real PostgreSQL + JetStream)', () => {
     } finally {
       await r.stop();
     }
-    const [{ n }] = await f.dataSource.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL');
+    const [{ n }] = await f.dataSource.query(
+      'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
+    );
     expect(n).toBe(0);
   });
 
   it('two relays never publish the same row twice (FOR UPDATE SKIP LOCKED)', async () => {
     const before = await streamMessages();
     for (let i = 0; i < 50; i++) {
-      await f.dataSource.transaction((manager) => appendToOutbox(manager, NodeRegisteredSchema, nodeRegistered(`并发${i}`)));
+      await f.dataSource.transaction((manager) =>
+        appendToOutbox(manager, NodeRegisteredSchema, nodeRegistered(`并发${i}`)),
+      );
     }
     const a = relay();
     const b = relay();

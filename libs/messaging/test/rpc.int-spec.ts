@@ -1,11 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import {
-  ErrorCode,
-  NodeKind,
-  NodeService,
-  PrincipalSchema,
-  type Principal,
-} from '@linli/contracts';
+import { ErrorCode, NodeKind, NodeService, PrincipalSchema, type Principal } from '@linli/contracts';
 import { expectEventually, natsUrl, testLogger, uniqueSuffix } from '@linli/testing';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -25,7 +19,9 @@ describe('RPC over core NATS (real nats-server)', () => {
   beforeAll(async () => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }));
+    trace.setGlobalTracerProvider(
+      new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }),
+    );
     nc = await connect({ servers: natsUrl });
     prefix = `t${uniqueSuffix()}.`;
     server = new RpcServer(nc, { queue: 'org', logger: testLogger(), subjectPrefix: prefix });
@@ -34,7 +30,9 @@ describe('RPC over core NATS (real nats-server)', () => {
       if (req.id === 'missing') throw new RpcError(ErrorCode.NOT_FOUND, 'NODE_NOT_FOUND', 'No such node.');
       if (req.id === 'crash') throw new Error('SELECT failed for resident 张三 13812341234');
       if (req.id === 'slow') await new Promise((r) => setTimeout(r, 500));
-      return { node: { id: req.id, kind: NodeKind.COMMUNITY, name: '下涧槽社区', code: '510108007003', version: 3n } };
+      return {
+        node: { id: req.id, kind: NodeKind.COMMUNITY, name: '下涧槽社区', code: '510108007003', version: 3n },
+      };
     });
     client = new RpcClient(nc, { timeoutMs: 2000, subjectPrefix: prefix });
     await nc.flush();
@@ -49,7 +47,11 @@ describe('RPC over core NATS (real nats-server)', () => {
   });
 
   it('answers with the typed reply on the derived subject rpc.org.v1.get_node, forwarding the principal', async () => {
-    const principal = create(PrincipalSchema, { subject: 'u-1', username: 'city.admin', roles: ['operator'] });
+    const principal = create(PrincipalSchema, {
+      subject: 'u-1',
+      username: 'city.admin',
+      roles: ['operator'],
+    });
     const reply = await client.call(NodeService.method.getNode, { id: 'n-1' }, { principal });
     expect(reply.node?.name).toBe('下涧槽社区');
     expect(reply.node?.version).toBe(3n);
@@ -71,15 +73,24 @@ describe('RPC over core NATS (real nats-server)', () => {
   });
 
   it('rejects a body that is not the request message with INVALID_ARGUMENT', async () => {
-    const reply = await nc.request(`${prefix}rpc.org.v1.get_node`, new TextEncoder().encode('{"id": 42, "nope": ['), {
-      timeout: 2000,
-    });
+    const reply = await nc.request(
+      `${prefix}rpc.org.v1.get_node`,
+      new TextEncoder().encode('{"id": 42, "nope": ['),
+      {
+        timeout: 2000,
+      },
+    );
     expect(reply.headers?.get('ce-type')).toBe('linli.common.v1.Error');
-    expect(JSON.parse(reply.string())).toMatchObject({ code: 'ERROR_CODE_INVALID_ARGUMENT', reason: 'MALFORMED_REQUEST' });
+    expect(JSON.parse(reply.string())).toMatchObject({
+      code: 'ERROR_CODE_INVALID_ARGUMENT',
+      reason: 'MALFORMED_REQUEST',
+    });
   });
 
   it('maps a time-out to DEADLINE_EXCEEDED and a missing service to UNAVAILABLE', async () => {
-    const slow = await client.call(NodeService.method.getNode, { id: 'slow' }, { timeoutMs: 100 }).catch((e) => e);
+    const slow = await client
+      .call(NodeService.method.getNode, { id: 'slow' }, { timeoutMs: 100 })
+      .catch((e) => e);
     expect(slow.code).toBe(ErrorCode.DEADLINE_EXCEEDED);
     const nobody = new RpcClient(nc, { subjectPrefix: `${prefix}nobody.` });
     const missing = await nobody.call(NodeService.method.getNode, { id: 'x' }).catch((e) => e);

@@ -4,7 +4,13 @@ import { createDataSource, newId } from '@linli/persistence';
 import { createTestDatabase, natsUrl, uniqueSuffix, type TestDatabase } from '@linli/testing';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
-import { InboxEntity, OUTBOX_INBOX_DDL_V1, OutboxEntity, ensureDeadLetterStream, ensureEventStream } from '../src/index.js';
+import {
+  InboxEntity,
+  OUTBOX_INBOX_DDL_V1,
+  OutboxEntity,
+  ensureDeadLetterStream,
+  ensureEventStream,
+} from '../src/index.js';
 
 export interface MessagingFixture {
   db: TestDatabase;
@@ -32,8 +38,14 @@ export async function messagingFixture(name: string): Promise<MessagingFixture> 
   const nc = await connect({ servers: natsUrl });
   const suffix = uniqueSuffix().toUpperCase();
   const prefix = `t${suffix}.`;
-  const stream = await ensureEventStream(nc, 'org', { suffix: `_${suffix}`, subjects: [`${prefix}evt.org.>`] });
-  const deadLetters = await ensureDeadLetterStream(nc, { suffix: `_${suffix}`, subjects: [`${prefix}dlq.>`] });
+  const stream = await ensureEventStream(nc, 'org', {
+    suffix: `_${suffix}`,
+    subjects: [`${prefix}evt.org.>`],
+  });
+  const deadLetters = await ensureDeadLetterStream(nc, {
+    suffix: `_${suffix}`,
+    subjects: [`${prefix}dlq.>`],
+  });
   return {
     db,
     dataSource,

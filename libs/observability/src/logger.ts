@@ -46,7 +46,8 @@ export function nestLogger(logger: Logger) {
   const text = (m: unknown) => (typeof m === 'string' ? m : JSON.stringify(m));
   return {
     log: (message: unknown, context?: string) => logger.info({ context }, text(message)),
-    error: (message: unknown, trace?: string, context?: string) => logger.error({ context, trace }, text(message)),
+    error: (message: unknown, trace?: string, context?: string) =>
+      logger.error({ context, trace }, text(message)),
     warn: (message: unknown, context?: string) => logger.warn({ context }, text(message)),
     debug: (message: unknown, context?: string) => logger.debug({ context }, text(message)),
     verbose: (message: unknown, context?: string) => logger.trace({ context }, text(message)),

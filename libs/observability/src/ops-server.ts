@@ -59,7 +59,9 @@ export async function startOpsServer(options: {
     if (path === '/health/live') return send(200, { status: 'up' });
     if (path === '/health/ready') {
       if (draining) return send(503, { status: 'draining' });
-      void runChecks(options.checks).then((r) => send(r.ok ? 200 : 503, { status: r.ok ? 'up' : 'down', ...r }));
+      void runChecks(options.checks).then((r) =>
+        send(r.ok ? 200 : 503, { status: r.ok ? 'up' : 'down', ...r }),
+      );
       return;
     }
     if (path === '/metrics') {

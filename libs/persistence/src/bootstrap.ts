@@ -28,7 +28,10 @@ export function parseServiceDatabase(url: string): ServiceDatabase {
  * Creates (or updates) one service's login role and its private database, idempotently:
  * the role owns the database and its public schema, and no other role may connect to it.
  */
-export async function bootstrapServiceDatabase(adminUrl: string, serviceUrl: string): Promise<ServiceDatabase> {
+export async function bootstrapServiceDatabase(
+  adminUrl: string,
+  serviceUrl: string,
+): Promise<ServiceDatabase> {
   const target = parseServiceDatabase(serviceUrl);
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -37,7 +40,9 @@ export async function bootstrapServiceDatabase(adminUrl: string, serviceUrl: str
     const db = quoteIdent(target.database);
     const password = target.password ? `PASSWORD ${quoteLiteral(target.password)}` : '';
     const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [target.role]);
-    await admin.query(`${exists.rowCount ? 'ALTER' : 'CREATE'} ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE ${password}`);
+    await admin.query(
+      `${exists.rowCount ? 'ALTER' : 'CREATE'} ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE ${password}`,
+    );
     const dbExists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [target.database]);
     if (!dbExists.rowCount) await admin.query(`CREATE DATABASE ${db} OWNER ${role}`);
     await admin.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);

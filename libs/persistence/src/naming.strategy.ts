@@ -13,7 +13,11 @@ export class SnakeNamingStrategy extends DefaultNamingStrategy implements Naming
     return userSpecifiedName ?? snake(targetName);
   }
 
-  override columnName(propertyName: string, customName: string | undefined, embeddedPrefixes: string[]): string {
+  override columnName(
+    propertyName: string,
+    customName: string | undefined,
+    embeddedPrefixes: string[],
+  ): string {
     return snake(embeddedPrefixes.concat('').join('_')) + (customName ?? snake(propertyName));
   }
 

@@ -8,7 +8,10 @@ export interface TestIssuer {
   /** The RSA public key in PEM, e.g. to forge an HS256 token keyed with it (key-confusion attack). */
   publicKeyPem: string;
   /** A Keycloak-shaped access token signed with the realm key; claims override the defaults. */
-  token(claims?: JWTPayload, options?: { expiresIn?: string | number; notBefore?: string | number; kid?: string }): Promise<string>;
+  token(
+    claims?: JWTPayload,
+    options?: { expiresIn?: string | number; notBefore?: string | number; kid?: string },
+  ): Promise<string>;
   /** A token signed by a key the JWKS does not publish. */
   tokenFromUnknownKey(claims?: JWTPayload): Promise<string>;
   /** Replaces the published key (rotation); returns nothing until the JWKS serves the new key. */
@@ -33,7 +36,11 @@ export async function startTestIssuer(options: { audience?: string } = {}): Prom
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}/realms/linli`;
   const audience = options.audience ?? 'linli-api';
 
-  const sign = (key: { privateKey: CryptoKey; kid: string }, claims: JWTPayload, o: { expiresIn?: string | number; notBefore?: string | number } = {}) => {
+  const sign = (
+    key: { privateKey: CryptoKey; kid: string },
+    claims: JWTPayload,
+    o: { expiresIn?: string | number; notBefore?: string | number } = {},
+  ) => {
     const jwt = new SignJWT({
       typ: 'Bearer',
       azp: 'linli-console',

@@ -7,8 +7,14 @@ export function governanceConfig(env: Record<string, string | undefined> = proce
       ...commonEnv,
       DATABASE_URL: postgresUrl(),
       HTTP_PORT: port(3102),
-      NATS_SUBJECT_PREFIX: z.string().regex(/^([a-z0-9_-]+\.)?$/).default(''),
-      NATS_STREAM_SUFFIX: z.string().regex(/^(_[A-Z0-9]+)?$/).default(''),
+      NATS_SUBJECT_PREFIX: z
+        .string()
+        .regex(/^([a-z0-9_-]+\.)?$/)
+        .default(''),
+      NATS_STREAM_SUFFIX: z
+        .string()
+        .regex(/^(_[A-Z0-9]+)?$/)
+        .default(''),
     },
     env,
   );

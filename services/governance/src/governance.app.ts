@@ -14,7 +14,10 @@ export interface GovernanceApp {
 }
 
 /** Boots the governance service: database, NATS, RPC handlers, outbox relay and (optionally) the ops port. */
-export async function startGovernanceApp(config: GovernanceConfig, options: { ops?: boolean; logger?: Logger } = {}): Promise<GovernanceApp> {
+export async function startGovernanceApp(
+  config: GovernanceConfig,
+  options: { ops?: boolean; logger?: Logger } = {},
+): Promise<GovernanceApp> {
   const logger = options.logger ?? createLogger('governance', config.LOG_LEVEL);
   const runtime = await ServiceRuntime.connect({
     context: 'governance',

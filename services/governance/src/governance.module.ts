@@ -10,7 +10,13 @@ export class GovernanceModule {
   static forRuntime(runtime: ServiceRuntime): DynamicModule {
     return {
       module: GovernanceModule,
-      providers: [...runtimeProviders(runtime), OrgUnitsRepository, CommunitiesService, CommunitiesRpc, OrgUnitsConsumer],
+      providers: [
+        ...runtimeProviders(runtime),
+        OrgUnitsRepository,
+        CommunitiesService,
+        CommunitiesRpc,
+        OrgUnitsConsumer,
+      ],
     };
   }
 }

@@ -1,8 +1,21 @@
 import { create } from '@bufbuild/protobuf';
-import { CommunityService, ErrorCode, NodeKind, NodeRegisteredSchema, type NodeRegistered } from '@linli/contracts';
+import {
+  CommunityService,
+  ErrorCode,
+  NodeKind,
+  NodeRegisteredSchema,
+  type NodeRegistered,
+} from '@linli/contracts';
 import { RpcClient, encodeMessage } from '@linli/messaging';
 import { newId } from '@linli/persistence';
-import { createTestDatabase, expectEventually, natsUrl, testLogger, uniqueSuffix, type TestDatabase } from '@linli/testing';
+import {
+  createTestDatabase,
+  expectEventually,
+  natsUrl,
+  testLogger,
+  uniqueSuffix,
+  type TestDatabase,
+} from '@linli/testing';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { governanceConfig } from '../src/config.js';
@@ -27,7 +40,12 @@ describe('governance: community projection from org events (real PostgreSQL + Je
     prefix = `t${s.toLowerCase()}.`;
     suffix = `_${s}`;
     app = await startGovernanceApp(
-      governanceConfig({ DATABASE_URL: db.url, NATS_URL: natsUrl, NATS_SUBJECT_PREFIX: prefix, NATS_STREAM_SUFFIX: suffix }),
+      governanceConfig({
+        DATABASE_URL: db.url,
+        NATS_URL: natsUrl,
+        NATS_SUBJECT_PREFIX: prefix,
+        NATS_STREAM_SUFFIX: suffix,
+      }),
       { ops: false, logger: testLogger('governance') },
     );
     nc = await connect({ servers: natsUrl });
@@ -66,9 +84,13 @@ describe('governance: community projection from org events (real PostgreSQL + Je
     const h = headers();
     h.set('ce-id', eventId);
     h.set('ce-type', NodeRegisteredSchema.typeName);
-    await jetstream(nc).publish(`${prefix}evt.org.v1.node_registered`, encodeMessage(NodeRegisteredSchema, event), {
-      headers: h,
-    });
+    await jetstream(nc).publish(
+      `${prefix}evt.org.v1.node_registered`,
+      encodeMessage(NodeRegisteredSchema, event),
+      {
+        headers: h,
+      },
+    );
   }
 
   it('a community registered in org appears in the summary, with no call to org', async () => {
@@ -92,7 +114,9 @@ describe('governance: community projection from org events (real PostgreSQL + Je
     await deliver(event, eventId);
     await deliver(event, eventId);
     await expectEventually(async () => {
-      const info = await (await jetstreamManager(nc)).consumers.info(`EVT_ORG${suffix}`, 'governance_node_registered');
+      const info = await (
+        await jetstreamManager(nc)
+      ).consumers.info(`EVT_ORG${suffix}`, 'governance_node_registered');
       expect(info.num_pending + info.num_ack_pending).toBe(0);
     });
     const ds = app.runtime.dataSource;
@@ -106,12 +130,18 @@ describe('governance: community projection from org events (real PostgreSQL + Je
     const newer = community('新名字社区', 3n);
     const older = create(NodeRegisteredSchema, { ...newer, name: '旧名字社区', aggregateVersion: 2n });
     await deliver(newer, newId());
-    await expectEventually(() => client.call(CommunityService.method.getCommunitySummary, { communityId: newer.nodeId }));
+    await expectEventually(() =>
+      client.call(CommunityService.method.getCommunitySummary, { communityId: newer.nodeId }),
+    );
     await deliver(older, newId());
     const marker = community('标记社区');
     await deliver(marker, newId());
-    await expectEventually(() => client.call(CommunityService.method.getCommunitySummary, { communityId: marker.nodeId }));
-    const { summary } = await client.call(CommunityService.method.getCommunitySummary, { communityId: newer.nodeId });
+    await expectEventually(() =>
+      client.call(CommunityService.method.getCommunitySummary, { communityId: marker.nodeId }),
+    );
+    const { summary } = await client.call(CommunityService.method.getCommunitySummary, {
+      communityId: newer.nodeId,
+    });
     expect(summary?.name).toBe('新名字社区');
     expect(summary?.sourceVersion).toBe(3n);
   });

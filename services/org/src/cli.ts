@@ -37,9 +37,16 @@ if (command !== 'import-divisions' && command !== 'seed-demo') {
 await dataSource.initialize();
 try {
   const scope = command === 'seed-demo' ? '5101' : values.scope!;
-  const report = await importDivisions(dataSource, { scope, logger, onProgress: progress(`importing ${scope || 'national'} divisions`) });
+  const report = await importDivisions(dataSource, {
+    scope,
+    logger,
+    onProgress: progress(`importing ${scope || 'national'} divisions`),
+  });
   process.stderr.write('\n');
-  logger.info({ added: report.added, unchanged: report.unchanged, renamed: report.renamed }, 'divisions imported');
+  logger.info(
+    { added: report.added, unchanged: report.unchanged, renamed: report.renamed },
+    'divisions imported',
+  );
   if (command === 'seed-demo') {
     if (!values.realm) throw new Error('seed-demo needs --realm <realm.json>');
     const granted = await grantDemoAssignments(dataSource, values.realm);

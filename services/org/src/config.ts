@@ -8,8 +8,14 @@ export function orgConfig(env: Record<string, string | undefined> = process.env)
       DATABASE_URL: postgresUrl(),
       HTTP_PORT: port(3101),
       /** Isolates subjects on a shared nats-server (tests, side-by-side stacks); empty in production. */
-      NATS_SUBJECT_PREFIX: z.string().regex(/^([a-z0-9_-]+\.)?$/).default(''),
-      NATS_STREAM_SUFFIX: z.string().regex(/^(_[A-Z0-9]+)?$/).default(''),
+      NATS_SUBJECT_PREFIX: z
+        .string()
+        .regex(/^([a-z0-9_-]+\.)?$/)
+        .default(''),
+      NATS_STREAM_SUFFIX: z
+        .string()
+        .regex(/^(_[A-Z0-9]+)?$/)
+        .default(''),
     },
     env,
   );

@@ -14,7 +14,10 @@ export interface OrgApp {
 }
 
 /** Boots the org service: database, NATS, RPC handlers, outbox relay and (optionally) the ops port. */
-export async function startOrgApp(config: OrgConfig, options: { ops?: boolean; logger?: Logger } = {}): Promise<OrgApp> {
+export async function startOrgApp(
+  config: OrgConfig,
+  options: { ops?: boolean; logger?: Logger } = {},
+): Promise<OrgApp> {
   const logger = options.logger ?? createLogger('org', config.LOG_LEVEL);
   const runtime = await ServiceRuntime.connect({
     context: 'org',

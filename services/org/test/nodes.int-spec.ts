@@ -40,7 +40,12 @@ describe('org: the division tree over NATS (real PostgreSQL + NATS)', () => {
 
   it('finds a node by its 12-digit code and by id', async () => {
     const { node } = await f.client.call(NodeService.method.findNodeByCode, { code: '510108007003' });
-    expect(node).toMatchObject({ name: '下涧槽社区', kind: NodeKind.COMMUNITY, code: '510108007003', depth: 4 });
+    expect(node).toMatchObject({
+      name: '下涧槽社区',
+      kind: NodeKind.COMMUNITY,
+      code: '510108007003',
+      depth: 4,
+    });
     const again = await f.client.call(NodeService.method.getNode, { id: node!.id });
     expect(again.node?.parentId).toBe(await f.nodeIdByCode('510108007000'));
   });
@@ -62,7 +67,11 @@ describe('org: the division tree over NATS (real PostgreSQL + NATS)', () => {
     const seen: string[] = [];
     let cursor = '';
     do {
-      const page = await f.client.call(NodeService.method.listChildren, { parentId: chengdu, limit: 7, cursor });
+      const page = await f.client.call(NodeService.method.listChildren, {
+        parentId: chengdu,
+        limit: 7,
+        cursor,
+      });
       expect(page.nodes.length).toBeLessThanOrEqual(7);
       seen.push(...page.nodes.map((n) => n.code));
       cursor = page.nextCursor;
@@ -83,7 +92,12 @@ describe('org: the division tree over NATS (real PostgreSQL + NATS)', () => {
       { parentId: danjingshan, kind: NodeKind.COMMUNITY, name: '关口场社区', requestId: 'req-1' },
       { principal: principal(STREET_OP) },
     );
-    expect(node).toMatchObject({ name: '关口场社区', kind: NodeKind.COMMUNITY, parentId: danjingshan, depth: 4 });
+    expect(node).toMatchObject({
+      name: '关口场社区',
+      kind: NodeKind.COMMUNITY,
+      parentId: danjingshan,
+      depth: 4,
+    });
     const jsm = await jetstreamManager(f.nc);
     const msg = await expectEventually(async () => {
       const m = await jsm.streams.getMessage(`EVT_ORG${f.streamSuffix}`, {
@@ -117,7 +131,9 @@ describe('org: the division tree over NATS (real PostgreSQL + NATS)', () => {
         ),
       ).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND, reason: 'PARENT_NOT_FOUND' });
     }
-    const [{ n }] = await f.org.runtime.dataSource.query(`SELECT count(*)::int AS n FROM nodes WHERE name = '越权社区'`);
+    const [{ n }] = await f.org.runtime.dataSource.query(
+      `SELECT count(*)::int AS n FROM nodes WHERE name = '越权社区'`,
+    );
     expect(n).toBe(0);
   });
 
@@ -125,10 +141,18 @@ describe('org: the division tree over NATS (real PostgreSQL + NATS)', () => {
     const outboxBefore = await f.org.runtime.dataSource.query('SELECT count(*)::int AS n FROM outbox');
     const as = { principal: principal(STREET_OP) };
     await expect(
-      f.client.call(NodeService.method.registerNode, { parentId: danjingshan, kind: NodeKind.STREET, name: '新街道' }, as),
+      f.client.call(
+        NodeService.method.registerNode,
+        { parentId: danjingshan, kind: NodeKind.STREET, name: '新街道' },
+        as,
+      ),
     ).rejects.toMatchObject({ code: ErrorCode.FAILED_PRECONDITION, reason: 'NODE_KIND_NOT_ALLOWED_HERE' });
     await expect(
-      f.client.call(NodeService.method.registerNode, { parentId: danjingshan, kind: NodeKind.COMMUNITY, name: '关口社区' }, as),
+      f.client.call(
+        NodeService.method.registerNode,
+        { parentId: danjingshan, kind: NodeKind.COMMUNITY, name: '关口社区' },
+        as,
+      ),
     ).rejects.toMatchObject({ code: ErrorCode.ALREADY_EXISTS, reason: 'NODE_NAME_TAKEN' });
     await expect(
       f.client.call(
@@ -138,7 +162,11 @@ describe('org: the division tree over NATS (real PostgreSQL + NATS)', () => {
       ),
     ).rejects.toMatchObject({ code: ErrorCode.FAILED_PRECONDITION, reason: 'NODE_CODE_OUTSIDE_PARENT' });
     await expect(
-      f.client.call(NodeService.method.registerNode, { parentId: danjingshan, kind: NodeKind.COMMUNITY, name: ' ' }, as),
+      f.client.call(
+        NodeService.method.registerNode,
+        { parentId: danjingshan, kind: NodeKind.COMMUNITY, name: ' ' },
+        as,
+      ),
     ).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
     const outboxAfter = await f.org.runtime.dataSource.query('SELECT count(*)::int AS n FROM outbox');
     expect(outboxAfter[0].n).toBe(outboxBefore[0].n);

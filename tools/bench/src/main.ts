@@ -39,10 +39,15 @@ async function load(label: string, url: string, headers: Record<string, string>)
   await autocannon({ url, headers, connections: CONNECTIONS, duration: 3 });
   step(`${label}: ${DURATION} s with ${CONNECTIONS} connections`);
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION }, (err, result) =>
-      err ? reject(err) : resolve(result),
+    const instance = autocannon(
+      { url, headers, connections: CONNECTIONS, duration: DURATION },
+      (err, result) => (err ? reject(err) : resolve(result)),
     );
-    autocannon.track(instance, { renderProgressBar: true, renderResultsTable: false, renderLatencyTable: false });
+    autocannon.track(instance, {
+      renderProgressBar: true,
+      renderResultsTable: false,
+      renderLatencyTable: false,
+    });
   });
   return {
     label,
@@ -59,9 +64,11 @@ async function load(label: string, url: string, headers: Record<string, string>)
 
 const settings = platformSettings({
   ...process.env,
-  ORG_DATABASE_URL: process.env.BENCH_ORG_DATABASE_URL ?? 'postgres://linli_bench_org:bench@127.0.0.1:5432/linli_bench_org',
+  ORG_DATABASE_URL:
+    process.env.BENCH_ORG_DATABASE_URL ?? 'postgres://linli_bench_org:bench@127.0.0.1:5432/linli_bench_org',
   GOVERNANCE_DATABASE_URL:
-    process.env.BENCH_GOVERNANCE_DATABASE_URL ?? 'postgres://linli_bench_gov:bench@127.0.0.1:5432/linli_bench_gov',
+    process.env.BENCH_GOVERNANCE_DATABASE_URL ??
+    'postgres://linli_bench_gov:bench@127.0.0.1:5432/linli_bench_gov',
   NATS_SUBJECT_PREFIX: 'bench.',
   NATS_STREAM_SUFFIX: '_BENCH',
   DEV_IDP_PORT: process.env.BENCH_IDP_PORT ?? '18080',
@@ -102,9 +109,13 @@ try {
   await bare.listen({ port: 0, host: '127.0.0.1' });
   const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
 
-  const viaGateway = await load('gateway → NATS → org → PostgreSQL', `${platform.urls.gateway}/v1/org/nodes/${id}`, {
-    authorization: `Bearer ${token}`,
-  });
+  const viaGateway = await load(
+    'gateway → NATS → org → PostgreSQL',
+    `${platform.urls.gateway}/v1/org/nodes/${id}`,
+    {
+      authorization: `Bearer ${token}`,
+    },
+  );
   const baseline = await load('bare Fastify + pg (same query)', `${bareUrl}/v1/org/nodes/${id}`, {});
 
   const ratio = baseline.rps / viaGateway.rps;
@@ -133,7 +144,9 @@ try {
   ].join('\n');
 
   const file = join(repoRoot, 'docs/benchmarks.md');
-  let doc = await readFile(file, 'utf8').catch(() => '# Benchmarks\n\nNumbers measured with `npm run bench`.\n');
+  let doc = await readFile(file, 'utf8').catch(
+    () => '# Benchmarks\n\nNumbers measured with `npm run bench`.\n',
+  );
   const re = /<!-- bench:gateway-node-read:start -->[\s\S]*<!-- bench:gateway-node-read:end -->/;
   doc = re.test(doc) ? doc.replace(re, section) : `${doc.trimEnd()}\n\n${section}\n`;
   await writeFile(file, doc);

@@ -20,7 +20,5 @@ function org(args: string[]): never {
 
 if (command === 'seed') org(['seed-demo', '--realm', join(repoRoot, 'deploy/keycloak/linli-realm.json')]);
 if (command === 'import' && rest[0] === 'divisions') org(['import-divisions', ...rest.slice(1)]);
-process.stderr.write(
-  'usage: npm run linli -- <command>\n  seed\n  import divisions [--scope 5101]\n',
-);
+process.stderr.write('usage: npm run linli -- <command>\n  seed\n  import divisions [--scope 5101]\n');
 process.exit(2);

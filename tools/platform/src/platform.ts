@@ -33,7 +33,13 @@ interface Proc {
   exited: Promise<number | null>;
 }
 
-function run(name: string, script: string, env: Record<string, string>, out: Out, nodeArgs: string[] = []): Proc {
+function run(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  out: Out,
+  nodeArgs: string[] = [],
+): Proc {
   const path = join(repoRoot, script);
   if (!existsSync(path)) throw new Error(`${script} is not built: run npm run build first`);
   const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, path], {
@@ -48,7 +54,13 @@ function run(name: string, script: string, env: Record<string, string>, out: Out
   return { name, child, exited };
 }
 
-async function runToEnd(name: string, script: string, env: Record<string, string>, out: Out, args: string[] = []) {
+async function runToEnd(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  out: Out,
+  args: string[] = [],
+) {
   const path = join(repoRoot, script);
   const child = spawn(process.execPath, ['--enable-source-maps', path, ...args], {
     cwd: repoRoot,
@@ -83,7 +95,10 @@ async function waitReady(url: string, proc: Proc, timeoutMs = 60_000): Promise<v
  * Brings the whole platform up on this machine: service databases and roles, migrations, the development
  * identity provider, the demo seed, org, governance and the gateway, each its own process, in that order.
  */
-export async function startPlatform(s: PlatformSettings, out: Out = (l) => process.stdout.write(`${l}\n`)): Promise<RunningPlatform> {
+export async function startPlatform(
+  s: PlatformSettings,
+  out: Out = (l) => process.stdout.write(`${l}\n`),
+): Promise<RunningPlatform> {
   const procs: Proc[] = [];
   let stopping = false;
   const stop = async () => {
@@ -106,7 +121,12 @@ export async function startPlatform(s: PlatformSettings, out: Out = (l) => proce
       NATS_STREAM_SUFFIX: s.NATS_STREAM_SUFFIX,
       LOG_LEVEL: s.LOG_LEVEL,
     };
-    const orgEnv = { ...common, DATABASE_URL: s.ORG_DATABASE_URL, HTTP_PORT: String(s.ORG_HTTP_PORT), OTEL_SERVICE_NAME: 'linli-org' };
+    const orgEnv = {
+      ...common,
+      DATABASE_URL: s.ORG_DATABASE_URL,
+      HTTP_PORT: String(s.ORG_HTTP_PORT),
+      OTEL_SERVICE_NAME: 'linli-org',
+    };
     const govEnv = {
       ...common,
       DATABASE_URL: s.GOVERNANCE_DATABASE_URL,
@@ -119,7 +139,12 @@ export async function startPlatform(s: PlatformSettings, out: Out = (l) => proce
     await runToEnd('governance-migrate', 'services/governance/dist/database/migrate.js', govEnv, out);
 
     const issuer = `http://127.0.0.1:${s.DEV_IDP_PORT}/realms/linli`;
-    const idp = run('dev-idp', 'tools/dev-idp/dist/main.js', { DEV_IDP_PORT: String(s.DEV_IDP_PORT), LOG_LEVEL: s.LOG_LEVEL }, out);
+    const idp = run(
+      'dev-idp',
+      'tools/dev-idp/dist/main.js',
+      { DEV_IDP_PORT: String(s.DEV_IDP_PORT), LOG_LEVEL: s.LOG_LEVEL },
+      out,
+    );
     procs.push(idp);
     await waitReady(`http://127.0.0.1:${s.DEV_IDP_PORT}/health/ready`, idp);
 
@@ -135,7 +160,13 @@ export async function startPlatform(s: PlatformSettings, out: Out = (l) => proce
     const instrument = (app: string) => ['--import', join(repoRoot, app, 'dist/instrument.js')];
     const org = run('org', 'services/org/dist/main.js', orgEnv, out, instrument('services/org'));
     procs.push(org);
-    const governance = run('governance', 'services/governance/dist/main.js', govEnv, out, instrument('services/governance'));
+    const governance = run(
+      'governance',
+      'services/governance/dist/main.js',
+      govEnv,
+      out,
+      instrument('services/governance'),
+    );
     procs.push(governance);
     await Promise.all([
       waitReady(`http://127.0.0.1:${s.ORG_HTTP_PORT}/health/ready`, org),
@@ -161,7 +192,11 @@ export async function startPlatform(s: PlatformSettings, out: Out = (l) => proce
     await waitReady(`${gatewayUrl}/health/ready`, gateway);
 
     const crashed = Promise.race(
-      procs.map((p) => p.exited.then((code) => (stopping ? new Promise<string>(() => undefined) : `${p.name} exited with ${code}`))),
+      procs.map((p) =>
+        p.exited.then((code) =>
+          stopping ? new Promise<string>(() => undefined) : `${p.name} exited with ${code}`,
+        ),
+      ),
     );
     return {
       urls: {

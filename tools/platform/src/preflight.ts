@@ -2,13 +2,20 @@ import { connect as tcpConnect } from 'node:net';
 import pg from 'pg';
 
 /** Says what is missing, and how to start it, when PostgreSQL or NATS cannot be reached. */
-export async function preflight(settings: { POSTGRES_ADMIN_URL: string; NATS_URL: string }): Promise<string[]> {
+export async function preflight(settings: {
+  POSTGRES_ADMIN_URL: string;
+  NATS_URL: string;
+}): Promise<string[]> {
   const problems: string[] = [];
-  const client = new pg.Client({ connectionString: settings.POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
+  const client = new pg.Client({
+    connectionString: settings.POSTGRES_ADMIN_URL,
+    connectionTimeoutMillis: 3000,
+  });
   try {
     await client.connect();
     const [{ server_version_num }] = (await client.query('SHOW server_version_num')).rows;
-    if (Number(server_version_num) < 130000) problems.push('PostgreSQL 13 or newer is needed (gen_random_uuid, ltree).');
+    if (Number(server_version_num) < 130000)
+      problems.push('PostgreSQL 13 or newer is needed (gen_random_uuid, ltree).');
   } catch (e) {
     problems.push(
       `PostgreSQL is not reachable at ${redact(settings.POSTGRES_ADMIN_URL)} (${(e as Error).message}).\n` +

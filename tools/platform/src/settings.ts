@@ -13,8 +13,14 @@ export function platformSettings(env: Record<string, string | undefined> = proce
         'postgres://linli_governance:linli_governance_dev@127.0.0.1:5432/linli_governance',
       ),
       NATS_URL: z.string().default('nats://127.0.0.1:4222'),
-      NATS_SUBJECT_PREFIX: z.string().regex(/^([a-z0-9_-]+\.)?$/).default(''),
-      NATS_STREAM_SUFFIX: z.string().regex(/^(_[A-Z0-9]+)?$/).default(''),
+      NATS_SUBJECT_PREFIX: z
+        .string()
+        .regex(/^([a-z0-9_-]+\.)?$/)
+        .default(''),
+      NATS_STREAM_SUFFIX: z
+        .string()
+        .regex(/^(_[A-Z0-9]+)?$/)
+        .default(''),
       DEV_IDP_PORT: port(8080),
       GATEWAY_PORT: port(3000),
       ORG_HTTP_PORT: port(3101),

@@ -111,7 +111,7 @@ function validateResource(obj: Obj, source: string): void {
     else if (obj.apiVersion === 'postgresql.cnpg.io/v1') checkCnpg(obj);
     else throw new Error(`no validator for ${key}`);
   } catch (e) {
-    throw new Error(`${source} ${obj.kind}/${obj.metadata?.name}: ${(e as Error).message}`);
+    throw new Error(`${source} ${obj.kind}/${obj.metadata?.name}: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { CommunitySummarySchema, NodeKind, type CommunitySummary, type NodeRegistered } from '@linli/contracts';
+import {
+  CommunitySummarySchema,
+  NodeKind,
+  type CommunitySummary,
+  type NodeRegistered,
+} from '@linli/contracts';
 import { ErrorCode, RpcError } from '@linli/messaging';
 import { isUuid } from '@linli/persistence';
 import type { EntityManager } from 'typeorm';

@@ -12,6 +12,8 @@ export class OrgUnitsConsumer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.runtime.consume(NodeRegisteredSchema, (event, manager) => this.communities.onNodeRegistered(event, manager));
+    this.runtime.consume(NodeRegisteredSchema, (event, manager) =>
+      this.communities.onNodeRegistered(event, manager),
+    );
   }
 }

@@ -35,7 +35,8 @@ export async function grantDemoAssignments(dataSource: DataSource, realmFile: st
       'SELECT id, kind FROM nodes WHERE code = $1 AND retired_at IS NULL',
       [code],
     );
-    if (!node) throw new Error(`demo user ${user.username}: no node with code ${code}; import its divisions first`);
+    if (!node)
+      throw new Error(`demo user ${user.username}: no node with code ${code}; import its divisions first`);
     const role = ROLE_BY_KIND[node.kind];
     await dataSource.query(
       `INSERT INTO role_assignments (id, subject, role, node_id, granted_at, granted_by)

@@ -9,7 +9,10 @@ const dataSource = orgDataSource(config.DATABASE_URL, 1);
 await dataSource.initialize();
 try {
   const applied = await dataSource.runMigrations({ transaction: 'each' });
-  logger.info({ applied: applied.map((m) => m.name) }, applied.length ? 'migrations applied' : 'schema is current');
+  logger.info(
+    { applied: applied.map((m) => m.name) },
+    applied.length ? 'migrations applied' : 'schema is current',
+  );
 } finally {
   await dataSource.destroy();
 }

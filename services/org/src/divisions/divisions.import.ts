@@ -11,7 +11,15 @@ import type { Logger } from '@linli/observability';
 import { newId } from '@linli/persistence';
 import { parse } from 'csv-parse';
 import type { DataSource, EntityManager } from 'typeorm';
-import { CODE_PATTERN, kindFromName, pathLabel, townshipKind, unitName, villageKind, kindName } from '../nodes/node.js';
+import {
+  CODE_PATTERN,
+  kindFromName,
+  pathLabel,
+  townshipKind,
+  unitName,
+  villageKind,
+  kindName,
+} from '../nodes/node.js';
 import { NodeKind } from '@linli/contracts';
 
 /** One unit of the statistical division data, with its code padded to 12 digits (AD-1). */
@@ -24,10 +32,30 @@ export interface DivisionRow {
 
 const LEVELS = [
   { file: 'provinces.csv', width: 2, kind: () => NodeKind.PROVINCE, parent: () => null },
-  { file: 'cities.csv', width: 4, kind: () => NodeKind.CITY, parent: (r: Record<string, string>) => r.provinceCode },
-  { file: 'areas.csv', width: 6, kind: () => NodeKind.DISTRICT, parent: (r: Record<string, string>) => r.cityCode },
-  { file: 'streets.csv', width: 9, kind: townshipKindOfRaw, parent: (r: Record<string, string>) => r.areaCode },
-  { file: 'villages.csv', width: 12, kind: villageKindOfRaw, parent: (r: Record<string, string>) => r.streetCode },
+  {
+    file: 'cities.csv',
+    width: 4,
+    kind: () => NodeKind.CITY,
+    parent: (r: Record<string, string>) => r.provinceCode,
+  },
+  {
+    file: 'areas.csv',
+    width: 6,
+    kind: () => NodeKind.DISTRICT,
+    parent: (r: Record<string, string>) => r.cityCode,
+  },
+  {
+    file: 'streets.csv',
+    width: 9,
+    kind: townshipKindOfRaw,
+    parent: (r: Record<string, string>) => r.areaCode,
+  },
+  {
+    file: 'villages.csv',
+    width: 12,
+    kind: villageKindOfRaw,
+    parent: (r: Record<string, string>) => r.streetCode,
+  },
 ] as const;
 
 function townshipKindOfRaw(code: string): NodeKind {
@@ -49,11 +77,17 @@ export function divisionDataDir(): string {
  * Streams the statistical divisions whose code starts with `scope` ('' = the whole country, '51' a
  * province, '5101' a city), ancestors of the scope included, parents before children.
  */
-export async function* readDivisions(scope: string, dataDir = divisionDataDir()): AsyncGenerator<DivisionRow[]> {
+export async function* readDivisions(
+  scope: string,
+  dataDir = divisionDataDir(),
+): AsyncGenerator<DivisionRow[]> {
   if (!/^\d{0,12}$/.test(scope)) throw new Error(`scope must be a code prefix, got ${scope}`);
   for (const level of LEVELS) {
     const batch: DivisionRow[] = [];
-    const lines = createInterface({ input: createReadStream(join(dataDir, level.file)), crlfDelay: Infinity });
+    const lines = createInterface({
+      input: createReadStream(join(dataDir, level.file)),
+      crlfDelay: Infinity,
+    });
     // The code is the first, unquoted column: drop lines outside the scope before parsing them.
     const filtered = Readable.from(
       (async function* () {
@@ -103,10 +137,17 @@ export async function importDivisions(
 ): Promise<ImportReport> {
   const report: ImportReport = { scope: options.scope, seen: 0, added: 0, unchanged: 0, renamed: [] };
   const known = new Map<string, { id: string; path: string; depth: number; name: string; kind: string }>();
-  const existing: Array<{ id: string; code: string; path: string; depth: number; name: string; kind: string; official_name: string | null }> =
-    await dataSource.query(
-      `SELECT id, code, path::text AS path, depth, name, kind, official_name FROM nodes WHERE code IS NOT NULL AND retired_at IS NULL`,
-    );
+  const existing: Array<{
+    id: string;
+    code: string;
+    path: string;
+    depth: number;
+    name: string;
+    kind: string;
+    official_name: string | null;
+  }> = await dataSource.query(
+    `SELECT id, code, path::text AS path, depth, name, kind, official_name FROM nodes WHERE code IS NOT NULL AND retired_at IS NULL`,
+  );
   const officialNames = new Map<string, string | null>();
   for (const r of existing) {
     known.set(r.code, r);
@@ -115,21 +156,33 @@ export async function importDivisions(
 
   for await (const batch of readDivisions(options.scope, options.dataDir)) {
     await dataSource.transaction(async (manager) => {
-      const fresh: Array<{ row: DivisionRow; id: string; path: string; depth: number; parentId: string | null; name: string }> = [];
+      const fresh: Array<{
+        row: DivisionRow;
+        id: string;
+        path: string;
+        depth: number;
+        parentId: string | null;
+        name: string;
+      }> = [];
       for (const row of batch) {
         report.seen++;
         if (!CODE_PATTERN.test(row.code)) throw new Error(`bad code in source data: ${row.code}`);
         const have = known.get(row.code);
         if (have) {
           const was = officialNames.get(row.code);
-          if (was && was !== row.officialName) report.renamed.push({ code: row.code, from: was, to: row.officialName });
+          if (was && was !== row.officialName)
+            report.renamed.push({ code: row.code, from: was, to: row.officialName });
           else report.unchanged++;
           continue;
         }
         const parent = row.parentCode ? known.get(row.parentCode) : undefined;
-        if (row.parentCode && !parent) throw new Error(`parent ${row.parentCode} of ${row.code} is missing (AD-2)`);
+        if (row.parentCode && !parent)
+          throw new Error(`parent ${row.parentCode} of ${row.code} is missing (AD-2)`);
         const id = newId();
-        const name = row.kind === NodeKind.CITY && row.officialName === '市辖区' ? row.officialName : unitName(row.officialName);
+        const name =
+          row.kind === NodeKind.CITY && row.officialName === '市辖区'
+            ? row.officialName
+            : unitName(row.officialName);
         const node = {
           id,
           path: parent ? `${parent.path}.${pathLabel(id)}` : pathLabel(id),
@@ -196,7 +249,14 @@ export function parentCodeOf(code: string): string | null {
 
 async function insertNodes(
   manager: EntityManager,
-  rows: Array<{ row: DivisionRow; id: string; path: string; depth: number; parentId: string | null; name: string }>,
+  rows: Array<{
+    row: DivisionRow;
+    id: string;
+    path: string;
+    depth: number;
+    parentId: string | null;
+    name: string;
+  }>,
 ): Promise<void> {
   await manager.query(
     `INSERT INTO nodes (id, kind, name, official_name, code, parent_id, path, depth, source)

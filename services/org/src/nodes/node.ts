@@ -104,7 +104,8 @@ export function validateName(name: string): NameViolation | undefined {
   if (trimmed.length === 0) return { field: 'name', description: 'must not be empty' };
   if ([...trimmed].length > 64) return { field: 'name', description: 'must be at most 64 characters' };
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) return { field: 'name', description: 'must not contain control characters' };
+  if (/[\u0000-\u001f\u007f]/.test(trimmed))
+    return { field: 'name', description: 'must not contain control characters' };
   return undefined;
 }
 

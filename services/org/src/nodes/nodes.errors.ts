@@ -37,7 +37,11 @@ export class NodesError extends RpcError {
   }
 
   static codeTaken(): NodesError {
-    return new NodesError(ErrorCode.ALREADY_EXISTS, NodesErrorReason.NODE_CODE_TAKEN, 'A node already has this code.');
+    return new NodesError(
+      ErrorCode.ALREADY_EXISTS,
+      NodesErrorReason.NODE_CODE_TAKEN,
+      'A node already has this code.',
+    );
   }
 
   static codeOutsideParent(): NodesError {
@@ -49,8 +53,11 @@ export class NodesError extends RpcError {
   }
 
   static invalidCursor(): NodesError {
-    return new NodesError(ErrorCode.INVALID_ARGUMENT, NodesErrorReason.INVALID_CURSOR, 'The cursor is not valid.', [
-      { field: 'cursor', description: 'is not a cursor this service issued' },
-    ]);
+    return new NodesError(
+      ErrorCode.INVALID_ARGUMENT,
+      NodesErrorReason.INVALID_CURSOR,
+      'The cursor is not valid.',
+      [{ field: 'cursor', description: 'is not a cursor this service issued' }],
+    );
   }
 }

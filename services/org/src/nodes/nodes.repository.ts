@@ -72,15 +72,21 @@ function toRecord(r: NodeRow): NodeRecord {
 export class NodesRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<NodeRecord | undefined> {
-    const rows: NodeRow[] = await manager.query(`${SELECT_NODE} WHERE n.id = $1 AND n.retired_at IS NULL`, [id]);
+  async findById(
+    id: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<NodeRecord | undefined> {
+    const rows: NodeRow[] = await manager.query(`${SELECT_NODE} WHERE n.id = $1 AND n.retired_at IS NULL`, [
+      id,
+    ]);
     return rows[0] && toRecord(rows[0]);
   }
 
   async findByCode(code: string): Promise<NodeRecord | undefined> {
-    const rows: NodeRow[] = await this.dataSource.query(`${SELECT_NODE} WHERE n.code = $1 AND n.retired_at IS NULL`, [
-      code,
-    ]);
+    const rows: NodeRow[] = await this.dataSource.query(
+      `${SELECT_NODE} WHERE n.code = $1 AND n.retired_at IS NULL`,
+      [code],
+    );
     return rows[0] && toRecord(rows[0]);
   }
 

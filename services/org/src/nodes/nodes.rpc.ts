@@ -13,7 +13,9 @@ export class NodesRpc implements OnModuleInit {
 
   onModuleInit(): void {
     this.rpc.handle(NodeService.method.getNode, async (req) => ({ node: await this.nodes.getNode(req.id) }));
-    this.rpc.handle(NodeService.method.findNodeByCode, async (req) => ({ node: await this.nodes.findByCode(req.code) }));
+    this.rpc.handle(NodeService.method.findNodeByCode, async (req) => ({
+      node: await this.nodes.findByCode(req.code),
+    }));
     this.rpc.handle(NodeService.method.listChildren, (req) => this.nodes.listChildren(req));
     this.rpc.handle(NodeService.method.registerNode, async (req, ctx) => ({
       node: await this.nodes.registerNode(req, ctx.principal),

@@ -13,7 +13,15 @@ import { OutboxRelay, RpcError, appendToOutbox } from '@linli/messaging';
 import { isUniqueViolation, isUuid, newId, withTransaction } from '@linli/persistence';
 import { DataSource } from 'typeorm';
 import { AccessService } from '../access/access.service.js';
-import { CODE_PATTERN, codeFitsParent, kindFromName, kindName, mayContain, pathLabel, validateName } from './node.js';
+import {
+  CODE_PATTERN,
+  codeFitsParent,
+  kindFromName,
+  kindName,
+  mayContain,
+  pathLabel,
+  validateName,
+} from './node.js';
 import { NodesError } from './nodes.errors.js';
 import { decodeCursor, encodeCursor, toNode, toNodeRef } from './nodes.mapper.js';
 import { NodesRepository, type NodeRecord } from './nodes.repository.js';
@@ -44,7 +52,9 @@ export class NodesService {
 
   async findByCode(code: string): Promise<Node> {
     if (!CODE_PATTERN.test(code)) {
-      throw RpcError.invalidArgument([{ field: 'code', description: 'must be a 12-digit statistical code (AD-1)' }]);
+      throw RpcError.invalidArgument([
+        { field: 'code', description: 'must be a 12-digit statistical code (AD-1)' },
+      ]);
     }
     const node = await this.nodes.findByCode(code);
     if (!node) throw NodesError.notFound();
@@ -96,7 +106,8 @@ export class NodesService {
     }
 
     const parent = await this.nodes.findById(req.parentId);
-    if (!parent || !(await this.access.mayEditUnder(principal, parent.path))) throw NodesError.parentNotFound();
+    if (!parent || !(await this.access.mayEditUnder(principal, parent.path)))
+      throw NodesError.parentNotFound();
     const parentKind = kindFromName(parent.kind) ?? NodeKind.UNSPECIFIED;
     if (!mayContain(parentKind, req.kind)) throw NodesError.kindNotAllowed(parent.kind, kindName(req.kind));
     if (req.code && !codeFitsParent(req.code, parent.code, parentKind)) throw NodesError.codeOutsideParent();

@@ -24,8 +24,12 @@ export class CreateDivisionTree1764300000000 implements MigrationInterface {
         retired_at timestamptz,
         CHECK ((parent_id IS NULL) = (depth = 0))
       )`);
-    await q.query(`CREATE UNIQUE INDEX nodes_code_current_uq ON nodes (code) WHERE retired_at IS NULL AND code IS NOT NULL`);
-    await q.query(`CREATE UNIQUE INDEX nodes_sibling_name_uq ON nodes (parent_id, name) WHERE retired_at IS NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX nodes_code_current_uq ON nodes (code) WHERE retired_at IS NULL AND code IS NOT NULL`,
+    );
+    await q.query(
+      `CREATE UNIQUE INDEX nodes_sibling_name_uq ON nodes (parent_id, name) WHERE retired_at IS NULL`,
+    );
     await q.query(`CREATE INDEX nodes_parent_idx ON nodes (parent_id, id)`);
     await q.query(`CREATE INDEX nodes_path_gist ON nodes USING gist (path)`);
     await q.query(`
@@ -38,7 +42,9 @@ export class CreateDivisionTree1764300000000 implements MigrationInterface {
         granted_by text,
         revoked_at timestamptz
       )`);
-    await q.query(`CREATE INDEX role_assignments_subject_idx ON role_assignments (subject) WHERE revoked_at IS NULL`);
+    await q.query(
+      `CREATE INDEX role_assignments_subject_idx ON role_assignments (subject) WHERE revoked_at IS NULL`,
+    );
     await q.query(
       `CREATE UNIQUE INDEX role_assignments_active_uq ON role_assignments (subject, role, node_id) WHERE revoked_at IS NULL`,
     );
