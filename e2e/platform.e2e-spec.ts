@@ -12,8 +12,10 @@ describe('e2e: the platform as `npm start` runs it', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await p?.teardown();
+    if (p && !stopped) await p.teardown();
   }, 60_000);
+
+  let stopped = false;
 
   const api = (path: string, token: string, init: RequestInit = {}) =>
     fetch(`${p.urls.gateway}${path}`, {
@@ -115,5 +117,12 @@ describe('e2e: the platform as `npm start` runs it', () => {
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) JSON.parse(l.slice(l.indexOf('{')));
     expect(p.logs.join('\n')).not.toMatch(/eyJ[A-Za-z0-9_-]{20,}\.|password=demo|linli-demo-city-app-secret/);
+  });
+
+  it('SIGTERM drains every process and each exits 0 (graceful shutdown)', async () => {
+    stopped = true;
+    const codes = await p.teardown();
+    expect(codes).toEqual({ gateway: 0, governance: 0, org: 0, 'dev-idp': 0 });
+    expect(p.logs.some((l) => l.startsWith('[org]') && l.includes('"msg":"stopped"'))).toBe(true);
   });
 });

@@ -17,7 +17,8 @@ async function freePort(): Promise<number> {
 
 export interface E2EPlatform extends RunningPlatform {
   logs: string[];
-  teardown(): Promise<void>;
+  /** Stops the platform (returning each process's exit code) and drops its databases and streams. */
+  teardown(): Promise<Record<string, number | null>>;
 }
 
 /**
@@ -49,7 +50,7 @@ export async function bootPlatform(): Promise<E2EPlatform> {
     ...platform,
     logs,
     async teardown() {
-      await platform.stop();
+      const codes = await platform.stop();
       const { connect } = await import('@nats-io/transport-node');
       const { jetstreamManager } = await import('@nats-io/jetstream');
       const nc = await connect({ servers: settings.NATS_URL });
@@ -60,6 +61,7 @@ export async function bootPlatform(): Promise<E2EPlatform> {
       await nc.close();
       await dropServiceDatabase(admin, settings.ORG_DATABASE_URL);
       await dropServiceDatabase(admin, settings.GOVERNANCE_DATABASE_URL);
+      return codes;
     },
   };
 }

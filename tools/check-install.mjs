@@ -36,11 +36,9 @@ check(
   },
   ['node'],
 );
-check(
-  'buf',
-  () => execFileSync(join(root, 'node_modules/.bin/buf'), ['--version'], { encoding: 'utf8' }),
-  ['@bufbuild/buf'],
-);
+check('buf', () => execFileSync(join(root, 'node_modules/.bin/buf'), ['--version'], { encoding: 'utf8' }), [
+  '@bufbuild/buf',
+]);
 check('@swc/core native binding', () => require('@swc/core').transformSync('let a = 1', {}), ['@swc/core']);
 
 if (problems.length) {

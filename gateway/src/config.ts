@@ -12,6 +12,8 @@ export function gatewayConfig(env: Record<string, string | undefined> = process.
       OIDC_AUDIENCE: z.string().min(1).default('linli-api'),
       /** Where to fetch the realm's keys when it differs from <issuer>/protocol/openid-connect/certs. */
       OIDC_JWKS_URI: z.url().optional(),
+      /** Least time between two JWKS fetches when a token names an unknown key (key rotation). */
+      OIDC_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).default(30_000),
       RPC_TIMEOUT_MS: positiveInt(3000),
       NATS_SUBJECT_PREFIX: z
         .string()

@@ -36,11 +36,12 @@ export async function startGateway(
     issuer: config.OIDC_ISSUER,
     audience: config.OIDC_AUDIENCE,
     jwksUri: config.OIDC_JWKS_URI,
+    jwksCooldownMs: config.OIDC_JWKS_COOLDOWN_MS,
   });
 
   const adapter = new FastifyAdapter({
     // Our own request id, or the caller's when it is well-formed; echoed in x-request-id.
-    genReqId: (req) => {
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
@@ -76,7 +77,6 @@ export async function startGateway(
   });
   app.useGlobalFilters(new ProblemFilter(logger));
   app.useGlobalPipes(validationPipe());
-  app.enableShutdownHooks([]);
 
   const openApi = SwaggerModule.createDocument(
     app,

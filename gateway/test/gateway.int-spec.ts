@@ -74,6 +74,7 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
         NATS_SUBJECT_PREFIX: prefix,
         OIDC_ISSUER: idp.issuer,
         RPC_TIMEOUT_MS: '200',
+        OIDC_JWKS_COOLDOWN_MS: '0',
         LOG_LEVEL: 'silent',
       }),
       { logger: testLogger('gateway') },

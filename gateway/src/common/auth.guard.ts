@@ -1,5 +1,6 @@
 import {
   ForbiddenException,
+  ServiceUnavailableException,
   Inject,
   Injectable,
   SetMetadata,
@@ -41,7 +42,16 @@ export class AuthGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
     const token = this.verifier.parseBearer(req.headers.authorization);
     if (!token) throw new TokenRejectedError('missing', 'no bearer token');
-    req.principal = await this.verifier.verify(token);
+    try {
+      req.principal = await this.verifier.verify(token);
+    } catch (e) {
+      if (e instanceof TokenRejectedError) throw e;
+      // The realm's keys could not be fetched: our problem, not the caller's token.
+      throw new ServiceUnavailableException({
+        code: 'IDENTITY_PROVIDER_UNAVAILABLE',
+        message: 'The identity provider cannot be reached to check the token.',
+      });
+    }
     const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES, targets);
     if (roles?.length && !roles.some((r) => req.principal!.roles.includes(r))) {
       throw new ForbiddenException({

@@ -2,7 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 
 import { createTokenVerifier, parseBearer, TokenRejectedError } from './token-verifier.js';
 
-const base = { issuer: 'http://idp.test/realms/linli', audience: 'linli-api', jwksUri: 'http://127.0.0.1:9/certs' };
+const base = {
+  issuer: 'http://idp.test/realms/linli',
+  audience: 'linli-api',
+  jwksUri: 'http://127.0.0.1:9/certs',
+};
 
 describe('parseBearer', () => {
   it.each<[string | undefined, string | undefined]>([
@@ -33,7 +37,9 @@ describe('createTokenVerifier options', () => {
     expect(() => createTokenVerifier({ ...base, algorithms: [] })).toThrow(/at least one algorithm/);
     expect(() => createTokenVerifier({ ...base, issuer: '' })).toThrow(/issuer is required/);
     expect(() => createTokenVerifier({ ...base, audience: '' })).toThrow(/audience is required/);
-    expect(() => createTokenVerifier({ ...base, clockToleranceSeconds: -1 })).toThrow(/clockToleranceSeconds/);
+    expect(() => createTokenVerifier({ ...base, clockToleranceSeconds: -1 })).toThrow(
+      /clockToleranceSeconds/,
+    );
     expect(() => createTokenVerifier({ ...base, jwksCooldownMs: Number.NaN })).toThrow(/jwksCooldownMs/);
   });
 
@@ -44,7 +50,10 @@ describe('createTokenVerifier options', () => {
   it('rejects a missing or non-JWS token before any key lookup', async () => {
     const verifier = createTokenVerifier(base);
     for (const token of [undefined, '', '   ']) {
-      await expect(verifier.verify(token)).rejects.toMatchObject({ name: 'TokenRejectedError', reason: 'missing' });
+      await expect(verifier.verify(token)).rejects.toMatchObject({
+        name: 'TokenRejectedError',
+        reason: 'missing',
+      });
     }
     for (const token of ['abc', 'a.b', 'a.b.c.d.e']) {
       await expect(verifier.verify(token)).rejects.toMatchObject({ reason: 'malformed' });

@@ -95,7 +95,9 @@ function checkOptions(options: TokenVerifierOptions): void {
   if (algorithms.length === 0) throw new TypeError('token verifier: at least one algorithm is required');
   for (const algorithm of algorithms) {
     if (!ASYMMETRIC_ALGORITHM.test(algorithm)) {
-      throw new TypeError(`token verifier: algorithm ${algorithm} is not allowed (asymmetric signatures only)`);
+      throw new TypeError(
+        `token verifier: algorithm ${algorithm} is not allowed (asymmetric signatures only)`,
+      );
     }
   }
   for (const [name, value] of [
@@ -125,7 +127,9 @@ function rejectionOf(error: unknown): TokenRejection | undefined {
     }
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'bad_signature';
-  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) return 'unknown_key';
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
+    return 'unknown_key';
+  }
   if (error instanceof errors.JOSEAlgNotAllowed) return 'bad_algorithm';
   if (
     error instanceof errors.JWSInvalid ||
@@ -153,12 +157,15 @@ function principalOf(payload: JWTPayload): Principal {
   }
   const realmAccess = payload['realm_access'];
   const roles =
-    typeof realmAccess === 'object' && realmAccess !== null ? stringArray((realmAccess as { roles?: unknown }).roles) : [];
+    typeof realmAccess === 'object' && realmAccess !== null
+      ? stringArray((realmAccess as { roles?: unknown }).roles)
+      : [];
   const preferredUsername = payload['preferred_username'];
   const scope = payload['scope'];
   return {
     subject: payload.sub,
-    username: typeof preferredUsername === 'string' && preferredUsername.length > 0 ? preferredUsername : payload.sub,
+    username:
+      typeof preferredUsername === 'string' && preferredUsername.length > 0 ? preferredUsername : payload.sub,
     roles,
     clientId,
     scopes: typeof scope === 'string' ? scope.split(' ').filter((part) => part.length > 0) : [],
@@ -183,7 +190,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     async verify(token) {
       if (token === undefined || token.trim().length === 0) throw new TokenRejectedError('missing');
       if (token.split('.').length !== 3) {
-        throw new TokenRejectedError('malformed', 'access token rejected: not a signed JWT (JWS compact form)');
+        throw new TokenRejectedError(
+          'malformed',
+          'access token rejected: not a signed JWT (JWS compact form)',
+        );
       }
       let payload: JWTPayload;
       try {
@@ -200,7 +210,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         throw new TokenRejectedError(reason, `access token rejected: ${reason}`, { cause: error });
       }
       if (payload['typ'] !== ACCESS_TOKEN_TYPE) {
-        throw new TokenRejectedError('wrong_type', `access token rejected: typ is not "${ACCESS_TOKEN_TYPE}"`);
+        throw new TokenRejectedError(
+          'wrong_type',
+          `access token rejected: typ is not "${ACCESS_TOKEN_TYPE}"`,
+        );
       }
       return principalOf(payload);
     },

@@ -41,21 +41,22 @@ export async function startTestIssuer(options: { audience?: string } = {}): Prom
     claims: JWTPayload,
     o: { expiresIn?: string | number; notBefore?: string | number } = {},
   ) => {
+    const now = Math.floor(Date.now() / 1000);
     const jwt = new SignJWT({
+      iss: issuer,
+      aud: audience,
+      sub: '0191a000-0000-7000-8000-0000000000ff',
       typ: 'Bearer',
       azp: 'linli-console',
       preferred_username: 'test.user',
       realm_access: { roles: ['operator'] },
       scope: 'openid profile',
+      iat: now,
+      jti: crypto.randomUUID(),
       ...claims,
-    })
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
-      .setIssuer(issuer)
-      .setAudience(audience)
-      .setSubject('0191a000-0000-7000-8000-0000000000ff')
-      .setIssuedAt()
-      .setJti(crypto.randomUUID())
-      .setExpirationTime(o.expiresIn ?? '5m');
+    }).setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' });
+    // Claims given by the test win over the defaults, `exp` included.
+    if (claims.exp === undefined) jwt.setExpirationTime(o.expiresIn ?? '5m');
     if (o.notBefore !== undefined) jwt.setNotBefore(o.notBefore);
     return jwt.sign(key.privateKey);
   };

@@ -20,7 +20,8 @@ export interface PlatformUrls {
 
 export interface RunningPlatform {
   urls: PlatformUrls;
-  stop(): Promise<void>;
+  /** SIGTERM to every process, newest first; resolves with each one's exit code (0 = drained cleanly). */
+  stop(): Promise<Record<string, number | null>>;
   /** Resolves when a process exits without being asked to (the platform is then broken). */
   crashed: Promise<string>;
 }
@@ -103,12 +104,14 @@ export async function startPlatform(
   let stopping = false;
   const stop = async () => {
     stopping = true;
+    const codes: Record<string, number | null> = {};
     for (const p of [...procs].reverse()) {
       if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
       const timer = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
-      await p.exited;
+      codes[p.name] = await p.exited;
       clearTimeout(timer);
     }
+    return codes;
   };
   try {
     out('[platform] creating service databases and roles');
