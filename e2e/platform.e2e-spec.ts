@@ -1,18 +1,65 @@
+import { createServer, type Server } from 'node:http';
 import { expectEventually } from '@linli/testing';
 import { bootPlatform, clientToken, passwordToken, type E2EPlatform } from './support.js';
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  service: string;
+}
+
+/** A minimal OTLP/HTTP (JSON) trace receiver standing in for the collector. */
+async function startCollector(): Promise<{ url: string; spans: OtlpSpan[]; close(): Promise<void> }> {
+  const spans: OtlpSpan[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        for (const rs of body.resourceSpans ?? []) {
+          const service = rs.resource?.attributes?.find((a: { key: string }) => a.key === 'service.name')
+            ?.value?.stringValue;
+          for (const ss of rs.scopeSpans ?? [])
+            for (const sp of ss.spans ?? []) spans.push({ ...sp, service });
+        }
+      } catch {
+        // not JSON: ignore
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, spans, close: () => new Promise((r) => server.close(() => r())) };
+}
 
 /** The walking skeleton as a district app drives it: token → gateway → NATS → org → PostgreSQL → JetStream → governance. */
 describe('e2e: the platform as `npm start` runs it', () => {
   let p: E2EPlatform;
   let streetOp: string;
 
+  let collector: Awaited<ReturnType<typeof startCollector>>;
+
   beforeAll(async () => {
-    p = await bootPlatform();
+    collector = await startCollector();
+    // The platform's processes export their spans here (OTLP/HTTP JSON), quickly.
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = collector.url;
+    process.env.OTEL_BSP_SCHEDULE_DELAY = '200';
+    try {
+      p = await bootPlatform();
+    } finally {
+      delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+      delete process.env.OTEL_BSP_SCHEDULE_DELAY;
+    }
     streetOp = await passwordToken(p.urls.tokenEndpoint, 'street.operator');
   }, 120_000);
 
   afterAll(async () => {
     if (p && !stopped) await p.teardown();
+    await collector?.close();
   }, 60_000);
 
   let stopped = false;
@@ -117,6 +164,37 @@ describe('e2e: the platform as `npm start` runs it', () => {
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) JSON.parse(l.slice(l.indexOf('{')));
     expect(p.logs.join('\n')).not.toMatch(/eyJ[A-Za-z0-9_-]{20,}\.|password=demo|linli-demo-city-app-secret/);
+  });
+
+  it('one trace runs from the gateway over NATS into org and its PostgreSQL queries', async () => {
+    const town = await nodeByCode('510182107000', streetOp);
+    const res = await api('/v1/org/nodes', streetOp, {
+      method: 'POST',
+      body: JSON.stringify({ parentId: town.id, kind: 'community', name: '追踪社区' }),
+    });
+    expect(res.status).toBe(201);
+    const trace = await expectEventually(
+      () => {
+        const server = collector.spans.find(
+          (s) => s.service === 'linli-org' && s.name.endsWith('rpc.org.v1.register_node process'),
+        );
+        expect(server).toBeDefined();
+        const inTrace = collector.spans.filter((s) => s.traceId === server!.traceId);
+        expect(inTrace.some((s) => s.service === 'linli-gateway' && /^POST/.test(s.name))).toBe(true);
+        expect(
+          inTrace.some((s) => s.service === 'linli-org' && /^(pg\.query|INSERT|SELECT)/.test(s.name)),
+        ).toBe(true);
+        return inTrace;
+      },
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
+    const send = trace.find((s) => s.service === 'linli-gateway' && s.name.endsWith('register_node send'))!;
+    const process_ = trace.find(
+      (s) => s.service === 'linli-org' && s.name.endsWith('register_node process'),
+    )!;
+    expect(process_.parentSpanId).toBe(send.spanId);
+    // No personal data or token in span names.
+    expect(JSON.stringify(trace)).not.toMatch(/eyJ[A-Za-z0-9_-]{20,}/);
   });
 
   it('SIGTERM drains every process and each exits 0 (graceful shutdown)', async () => {

@@ -1,4 +1,4 @@
 // Loaded with `node --import` before the service so that http, pg and friends are instrumented.
 import { startTelemetry } from '@linli/observability/sdk';
 
-startTelemetry(process.env.OTEL_SERVICE_NAME ?? 'linli-org');
+await startTelemetry(process.env.OTEL_SERVICE_NAME ?? 'linli-org');

@@ -47,6 +47,12 @@ function run(
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: a terminal's Ctrl+C reaches only the launcher, which stops the processes in order.
+    detached: true,
+  });
+  // If the launcher itself dies, take the platform down with it.
+  process.once('exit', () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
   });
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => out(`[${name}] ${line}`));
