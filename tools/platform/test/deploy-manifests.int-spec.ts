@@ -328,11 +328,15 @@ describe('docker-compose.yml', () => {
       '--enable-source-maps',
       'services/governance/dist/database/migrate.js',
     ]);
+    // The seed runs in the org image (it owns the division import) with the realm export baked in.
+    expect(services.seed.image).toMatch(/\/org:/);
     expect(services.seed.command).toEqual([
       'node',
       '--enable-source-maps',
-      'tools/platform/dist/cli.js',
-      'seed',
+      'services/org/dist/cli.js',
+      'seed-demo',
+      '--realm',
+      'deploy/keycloak/linli-realm.json',
     ]);
     expect(env('bootstrap').POSTGRES_ADMIN_URL).toMatch(
       /^postgres:\/\/postgres:[^@]+@postgres:5432\/postgres$/,
@@ -343,7 +347,7 @@ describe('docker-compose.yml', () => {
     expect(env('governance').DATABASE_URL).toMatch(
       /^postgres:\/\/linli_governance:[^@]+@postgres:5432\/linli_governance$/,
     );
-    expect(env('seed').ORG_DATABASE_URL).toBe(env('org').DATABASE_URL);
+    expect(env('seed').DATABASE_URL).toBe(env('org').DATABASE_URL);
     expect(Buffer.from(env('org').PII_ENCRYPTION_KEY, 'base64')).toHaveLength(32);
     expect(env('org').HTTP_PORT).toBe('3101');
     expect(env('governance').HTTP_PORT).toBe('3102');
