@@ -116,7 +116,10 @@ describe('e2e: the platform as `npm start` runs it', () => {
   });
 
   it('a street operator gets 404 (not 403, not the data) when creating outside their own street', async () => {
-    const elsewhere = await nodeByCode('510108007000', streetOp); // 二仙桥街道, 成华区
+    const admin = await passwordToken(p.urls.tokenEndpoint, 'city.admin');
+    const elsewhere = await nodeByCode('510108007000', admin); // 二仙桥街道, 成华区: outside 丹景山镇
+    const hidden = await api('/v1/org/nodes?code=510108007000', streetOp);
+    expect(((await hidden.json()) as { items: unknown[] }).items).toEqual([]);
     const res = await api('/v1/org/nodes', streetOp, {
       method: 'POST',
       body: JSON.stringify({ parentId: elsewhere.id, kind: 'community', name: '越界社区' }),

@@ -7,6 +7,7 @@ import { ServiceCaller } from './common/rpc.gateway.js';
 import { CommunitiesController } from './governance/communities.controller.js';
 import { HealthController, NATS_CONNECTION } from './health/health.controller.js';
 import { NodesController } from './org/nodes.controller.js';
+import { RoleAssignmentsController } from './org/role-assignments.controller.js';
 
 /** The HTTP edge: no database and no business rules; one folder per context. */
 @Module({})
@@ -14,7 +15,7 @@ export class GatewayModule {
   static forRoot(deps: { nc: NatsConnection; rpc: RpcClient; verifier: TokenVerifier }): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [HealthController, NodesController, CommunitiesController],
+      controllers: [HealthController, NodesController, RoleAssignmentsController, CommunitiesController],
       providers: [
         { provide: NATS_CONNECTION, useValue: deps.nc },
         { provide: RpcClient, useValue: deps.rpc },

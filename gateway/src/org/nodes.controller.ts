@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -12,18 +13,26 @@ import { ErrorCode, NodeService } from '@linli/contracts';
 import { RpcError } from '@linli/messaging';
 import type { FastifyReply } from 'fastify';
 import { ApiProblems } from '../common/api-problems.js';
-import { CurrentPrincipal, RequireRoles } from '../common/auth.guard.js';
+import { CurrentPrincipal } from '../common/auth.guard.js';
 import { ServiceCaller } from '../common/rpc.gateway.js';
 import {
   ChildrenQuery,
   FindNodesQuery,
+  MoveNodeBody,
+  NodeCountsDto,
   NodeDto,
   NodeIdParams,
   NodeListDto,
   NodePageDto,
+  NodePathDto,
   RegisterNodeBody,
+  RenameNodeBody,
+  RetireNodeBody,
+  SearchQuery,
+  SubtreeQuery,
+  type NodeKindName,
 } from './nodes.dto.js';
-import { kindFromName, toNodeDto } from './nodes.mapper.js';
+import { kindFromName, kindToName, toNodeDto } from './nodes.mapper.js';
 import { IdempotencyKey } from '../common/idempotency.js';
 
 @ApiTags('org')
@@ -51,6 +60,27 @@ export class NodesController {
       if (e instanceof RpcError && e.code === ErrorCode.NOT_FOUND) return { items: [] };
       throw e;
     }
+  }
+
+  @Get('search')
+  @ApiOperation({
+    summary: 'Search nodes by part of their name, within your scope',
+    description: '`?q=二仙桥&kinds=street,community`',
+  })
+  @ApiOkResponse({ type: NodeListDto })
+  @ApiProblems(400, 401, 404)
+  async search(@Query() query: SearchQuery, @CurrentPrincipal() principal: Principal): Promise<NodeListDto> {
+    const { nodes } = await this.services.call(
+      NodeService.method.searchNodes,
+      {
+        query: query.q,
+        rootId: query.rootId ?? '',
+        kinds: (query.kinds ?? []).map(kindFromName),
+        limit: query.limit ?? 20,
+      },
+      principal,
+    );
+    return { items: nodes.map(toNodeDto) };
   }
 
   @Get(':id')
@@ -81,7 +111,6 @@ export class NodesController {
 
   @Post()
   @HttpCode(201)
-  @RequireRoles('operator')
   @ApiOperation({
     summary: 'Add a node under a street, town or community in your scope',
     description: 'Operators outside the parent’s subtree get 404. Emits evt.org.v1.node_registered.',
@@ -92,7 +121,7 @@ export class NodesController {
     description: 'Repeat-safe key: the same key returns the same node',
   })
   @ApiCreatedResponse({ type: NodeDto })
-  @ApiProblems(400, 401, 403, 404, 409, 422)
+  @ApiProblems(400, 401, 404, 409, 422)
   async register(
     @Body() body: RegisterNodeBody,
     @CurrentPrincipal() principal: Principal,
@@ -113,5 +142,118 @@ export class NodesController {
     );
     void reply.header('location', `/v1/org/nodes/${node!.id}`);
     return toNodeDto(node!);
+  }
+
+  @Get(':id/path')
+  @ApiOperation({ summary: 'Breadcrumbs: the node and its ancestors from the root down' })
+  @ApiOkResponse({ type: NodePathDto })
+  @ApiProblems(400, 401, 404)
+  async path(@Param() params: NodeIdParams, @CurrentPrincipal() principal: Principal): Promise<NodePathDto> {
+    const { path } = await this.services.call(NodeService.method.getNodePath, { id: params.id }, principal);
+    return { items: path.map((p) => ({ id: p.id, kind: kindToName(p.kind) as NodeKindName, name: p.name })) };
+  }
+
+  @Get(':id/subtree')
+  @ApiOperation({
+    summary: 'Everything under a node, in tree order (cursor pagination); `at` gives the tree on a past date',
+  })
+  @ApiOkResponse({ type: NodePageDto })
+  @ApiProblems(400, 401, 404)
+  async subtree(
+    @Param() params: NodeIdParams,
+    @Query() query: SubtreeQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<NodePageDto> {
+    const page = await this.services.call(
+      NodeService.method.listSubtree,
+      {
+        rootId: params.id,
+        kinds: (query.kinds ?? []).map(kindFromName),
+        limit: query.limit ?? 100,
+        cursor: query.cursor ?? '',
+        at: query.at ? timestampFromDate(new Date(query.at)) : undefined,
+      },
+      principal,
+    );
+    return { items: page.nodes.map(toNodeDto), nextCursor: page.nextCursor || null };
+  }
+
+  @Get(':id/counts')
+  @ApiOperation({ summary: 'Roll-up: how many live nodes of each kind sit under a node' })
+  @ApiOkResponse({ type: NodeCountsDto })
+  @ApiProblems(400, 401, 404)
+  async counts(
+    @Param() params: NodeIdParams,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<NodeCountsDto> {
+    const { counts } = await this.services.call(
+      NodeService.method.countSubtree,
+      { rootId: params.id },
+      principal,
+    );
+    return {
+      items: counts.map((c) => ({ kind: kindToName(c.kind) as NodeKindName, count: Number(c.count) })),
+    };
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename a node (dated, audited; emits evt.org.v1.node_renamed)' })
+  @ApiOkResponse({ type: NodeDto })
+  @ApiProblems(400, 401, 404, 409)
+  async rename(
+    @Param() params: NodeIdParams,
+    @Body() body: RenameNodeBody,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<NodeDto> {
+    const { node } = await this.services.call(
+      NodeService.method.renameNode,
+      {
+        id: params.id,
+        name: body.name,
+        reason: body.reason ?? '',
+        expectedVersion: BigInt(body.expectedVersion ?? 0),
+      },
+      principal,
+    );
+    return toNodeDto(node!);
+  }
+
+  @Post(':id/move')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Move a node with its whole subtree under another parent in your scope' })
+  @ApiOkResponse({ type: NodeDto })
+  @ApiProblems(400, 401, 404, 409, 422)
+  async move(
+    @Param() params: NodeIdParams,
+    @Body() body: MoveNodeBody,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<NodeDto> {
+    const { node } = await this.services.call(
+      NodeService.method.moveNode,
+      {
+        id: params.id,
+        newParentId: body.newParentId,
+        reason: body.reason ?? '',
+        expectedVersion: BigInt(body.expectedVersion ?? 0),
+      },
+      principal,
+    );
+    return toNodeDto(node!);
+  }
+
+  @Post(':id/retire')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Retire a node from now on (its history is kept)' })
+  @ApiProblems(400, 401, 404, 409, 422)
+  async retire(
+    @Param() params: NodeIdParams,
+    @Body() body: RetireNodeBody,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<void> {
+    await this.services.call(
+      NodeService.method.retireNode,
+      { id: params.id, reason: body.reason ?? '', expectedVersion: BigInt(body.expectedVersion ?? 0) },
+      principal,
+    );
   }
 }

@@ -1,8 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
+  IsArray,
   IsIn,
   IsInt,
+  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -127,4 +129,153 @@ export class RegisterNodeBody {
   @IsOptional()
   @Matches(/^\d{12}$/, { message: 'code must be a 12-digit statistical division code' })
   code?: string;
+}
+
+const splitKinds = ({ value }: { value: unknown }) =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean)
+    : value;
+
+export class NodeRefDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ enum: NODE_KINDS })
+  kind: NodeKindName;
+
+  @ApiProperty({ example: '二仙桥街道' })
+  name: string;
+}
+
+export class NodePathDto {
+  @ApiProperty({ type: [NodeRefDto], description: 'From the root down to the node itself' })
+  items: NodeRefDto[];
+}
+
+export class SubtreeQuery {
+  @ApiPropertyOptional({ description: 'Comma-separated node kinds, e.g. `community,village`' })
+  @IsOptional()
+  @Transform(splitKinds)
+  @IsArray()
+  @IsIn(NODE_KINDS, { each: true })
+  kinds?: NodeKindName[];
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  cursor?: string;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'The subtree as it was at this instant (history)',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  at?: string;
+}
+
+export class SearchQuery {
+  @ApiProperty({ example: '二仙桥', description: 'Part of a name (1–64 characters)' })
+  @IsString()
+  @Length(1, 64)
+  q: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Search only under this node' })
+  @IsOptional()
+  @IsUUID()
+  rootId?: string;
+
+  @ApiPropertyOptional({ description: 'Comma-separated node kinds' })
+  @IsOptional()
+  @Transform(splitKinds)
+  @IsArray()
+  @IsIn(NODE_KINDS, { each: true })
+  kinds?: NodeKindName[];
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}
+
+export class KindCountDto {
+  @ApiProperty({ enum: NODE_KINDS })
+  kind: NodeKindName;
+
+  @ApiProperty()
+  count: number;
+}
+
+export class NodeCountsDto {
+  @ApiProperty({
+    type: [KindCountDto],
+    description: 'Live nodes of each kind under the node (itself excluded)',
+  })
+  items: KindCountDto[];
+}
+
+export class RenameNodeBody {
+  @ApiProperty({ example: '建设花园', minLength: 1, maxLength: 64 })
+  @IsString()
+  @Length(1, 64)
+  name: string;
+
+  @ApiPropertyOptional({ maxLength: 500, description: 'Kept in the audit log' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+
+  @ApiPropertyOptional({ description: 'The version you read; 409 if the node changed since' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  expectedVersion?: number;
+}
+
+export class MoveNodeBody {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  newParentId: string;
+
+  @ApiPropertyOptional({ maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  expectedVersion?: number;
+}
+
+export class RetireNodeBody {
+  @ApiPropertyOptional({ maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  expectedVersion?: number;
 }

@@ -41,3 +41,24 @@ export async function withTransaction<T>(
     { retries: options.retries ?? 5, minTimeout: 5, maxTimeout: 200, factor: 2, randomize: true },
   );
 }
+
+/**
+ * Runs a statement and returns its rows. TypeORM's raw `query()` answers an UPDATE or DELETE with
+ * `[rows, rowCount]` instead of the rows, so `UPDATE … RETURNING` results must go through this.
+ */
+export async function queryRows<T = Record<string, unknown>>(
+  runner: { query(sql: string, params?: unknown[]): Promise<unknown> },
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const result = await runner.query(sql, params);
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  ) {
+    return result[0] as T[];
+  }
+  return result as T[];
+}

@@ -1,8 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ServiceRuntime, runtimeProviders } from '@linli/messaging';
 import { AccessRepository } from './access/access.repository.js';
+import { AccessRpc } from './access/access.rpc.js';
 import { AccessService } from './access/access.service.js';
-import { NodesRepository } from './nodes/nodes.repository.js';
+import { NodeHistoryRepository, NodesRepository } from './nodes/nodes.repository.js';
 import { NodesRpc } from './nodes/nodes.rpc.js';
 import { NodesService } from './nodes/nodes.service.js';
 
@@ -15,7 +16,9 @@ export class OrgModule {
         ...runtimeProviders(runtime),
         AccessRepository,
         AccessService,
+        AccessRpc,
         NodesRepository,
+        NodeHistoryRepository,
         NodesService,
         NodesRpc,
       ],

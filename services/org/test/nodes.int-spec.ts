@@ -5,6 +5,8 @@ import { orgFixture, principal, type OrgFixture } from './support.js';
 
 const STREET_OP = 'sub-street-operator';
 const COMMUNITY_OP = 'sub-community-operator';
+const CITY = 'sub-city-admin';
+const asCity = { principal: principal(CITY) };
 
 describe('org: the division tree over NATS (real PostgreSQL + NATS)', () => {
   let f: OrgFixture;
@@ -15,6 +17,7 @@ describe('org: the division tree over NATS (real PostgreSQL + NATS)', () => {
     danjingshan = await f.nodeIdByCode('510182107000');
     await f.grant(STREET_OP, 'street_operator', '510182107000');
     await f.grant(COMMUNITY_OP, 'community_operator', '510108007003');
+    await f.grant(CITY, 'city_admin', '510100000000');
   });
   afterAll(() => f.close());
 
@@ -39,26 +42,28 @@ describe('org: the division tree over NATS (real PostgreSQL + NATS)', () => {
   });
 
   it('finds a node by its 12-digit code and by id', async () => {
-    const { node } = await f.client.call(NodeService.method.findNodeByCode, { code: '510108007003' });
+    const { node } = await f.client.call(NodeService.method.findNodeByCode, { code: '510108007003' }, asCity);
     expect(node).toMatchObject({
       name: '下涧槽社区',
       kind: NodeKind.COMMUNITY,
       code: '510108007003',
       depth: 4,
     });
-    const again = await f.client.call(NodeService.method.getNode, { id: node!.id });
+    const again = await f.client.call(NodeService.method.getNode, { id: node!.id }, asCity);
     expect(again.node?.parentId).toBe(await f.nodeIdByCode('510108007000'));
   });
 
   it('rejects malformed ids and codes with INVALID_ARGUMENT and unknown ones with NOT_FOUND', async () => {
-    await expect(f.client.call(NodeService.method.getNode, { id: 'nope' })).rejects.toMatchObject({
-      code: ErrorCode.INVALID_ARGUMENT,
-    });
-    await expect(f.client.call(NodeService.method.findNodeByCode, { code: '5101' })).rejects.toMatchObject({
+    await expect(f.client.call(NodeService.method.getNode, { id: 'nope' }, asCity)).rejects.toMatchObject({
       code: ErrorCode.INVALID_ARGUMENT,
     });
     await expect(
-      f.client.call(NodeService.method.getNode, { id: '0191a000-0000-7000-8000-00000000ffff' }),
+      f.client.call(NodeService.method.findNodeByCode, { code: '5101' }, asCity),
+    ).rejects.toMatchObject({
+      code: ErrorCode.INVALID_ARGUMENT,
+    });
+    await expect(
+      f.client.call(NodeService.method.getNode, { id: '0191a000-0000-7000-8000-00000000ffff' }, asCity),
     ).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND, reason: 'NODE_NOT_FOUND' });
   });
 
@@ -67,11 +72,15 @@ describe('org: the division tree over NATS (real PostgreSQL + NATS)', () => {
     const seen: string[] = [];
     let cursor = '';
     do {
-      const page = await f.client.call(NodeService.method.listChildren, {
-        parentId: chengdu,
-        limit: 7,
-        cursor,
-      });
+      const page = await f.client.call(
+        NodeService.method.listChildren,
+        {
+          parentId: chengdu,
+          limit: 7,
+          cursor,
+        },
+        asCity,
+      );
       expect(page.nodes.length).toBeLessThanOrEqual(7);
       seen.push(...page.nodes.map((n) => n.code));
       cursor = page.nextCursor;
@@ -79,10 +88,10 @@ describe('org: the division tree over NATS (real PostgreSQL + NATS)', () => {
     expect(seen).toHaveLength(20);
     expect(new Set(seen).size).toBe(20);
     await expect(
-      f.client.call(NodeService.method.listChildren, { parentId: chengdu, limit: 500 }),
+      f.client.call(NodeService.method.listChildren, { parentId: chengdu, limit: 500 }, asCity),
     ).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
     await expect(
-      f.client.call(NodeService.method.listChildren, { parentId: chengdu, cursor: 'garbage' }),
+      f.client.call(NodeService.method.listChildren, { parentId: chengdu, cursor: 'garbage' }, asCity),
     ).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT, reason: 'INVALID_CURSOR' });
   });
 

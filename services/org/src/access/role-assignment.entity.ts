@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export type ScopedRole = 'city_admin' | 'district_operator' | 'street_operator' | 'community_operator';
+export type { ScopedRoleName as ScopedRole } from './access-policy.js';
+import type { ScopedRoleName as ScopedRole } from './access-policy.js';
 
 /** A role held at a node; it covers the node's whole subtree. */
 @Entity('role_assignments')

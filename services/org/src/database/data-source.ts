@@ -4,8 +4,14 @@ import type { DataSource } from 'typeorm';
 import { RoleAssignmentEntity } from '../access/role-assignment.entity.js';
 import { NodeEntity } from '../nodes/node.entity.js';
 import { CreateDivisionTree1764300000000 } from './migrations/1764300000000-create-division-tree.js';
+import { AddHistorySearchAndRoles1764400000000 } from './migrations/1764400000000-add-history-search-and-roles.js';
+import { BackfillNodeVersions1764400000001 } from './migrations/1764400000001-backfill-node-versions.js';
 
-export const orgMigrations = [CreateDivisionTree1764300000000];
+export const orgMigrations = [
+  CreateDivisionTree1764300000000,
+  AddHistorySearchAndRoles1764400000000,
+  BackfillNodeVersions1764400000001,
+];
 
 /** The org service's data source: database `linli_org`, used by the app and by migrate.ts. */
 export function orgDataSource(url: string, poolSize?: number): DataSource {

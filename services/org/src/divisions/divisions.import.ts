@@ -11,6 +11,7 @@ import type { Logger } from '@linli/observability';
 import { newId } from '@linli/persistence';
 import { parse } from 'csv-parse';
 import type { DataSource, EntityManager } from 'typeorm';
+import { NodeHistoryRepository } from '../nodes/nodes.repository.js';
 import {
   CODE_PATTERN,
   kindFromName,
@@ -133,7 +134,13 @@ export interface ImportReport {
  */
 export async function importDivisions(
   dataSource: DataSource,
-  options: { scope: string; logger: Logger; dataDir?: string; onProgress?: (done: number) => void },
+  options: {
+    scope: string;
+    logger: Logger;
+    dataDir?: string;
+    edition?: string;
+    onProgress?: (done: number) => void;
+  },
 ): Promise<ImportReport> {
   const report: ImportReport = { scope: options.scope, seen: 0, added: 0, unchanged: 0, renamed: [] };
   const known = new Map<string, { id: string; path: string; depth: number; name: string; kind: string }>();
@@ -195,6 +202,11 @@ export async function importDivisions(
       }
       if (fresh.length === 0) return;
       await insertNodes(manager, fresh);
+      await new NodeHistoryRepository(dataSource).record(
+        manager,
+        fresh.map((f) => f.id),
+        { action: 'import', actor: null, reason: `statistical divisions ${options.edition ?? '2023'}` },
+      );
       await appendManyToOutbox(
         manager,
         NodeRegisteredSchema,

@@ -8,6 +8,9 @@ export enum NodesErrorReason {
   NODE_CODE_TAKEN = 'NODE_CODE_TAKEN',
   NODE_CODE_OUTSIDE_PARENT = 'NODE_CODE_OUTSIDE_PARENT',
   INVALID_CURSOR = 'INVALID_CURSOR',
+  NODE_VERSION_CONFLICT = 'NODE_VERSION_CONFLICT',
+  NODE_HAS_CHILDREN = 'NODE_HAS_CHILDREN',
+  MOVE_INTO_OWN_SUBTREE = 'MOVE_INTO_OWN_SUBTREE',
 }
 
 export class NodesError extends RpcError {
@@ -49,6 +52,30 @@ export class NodesError extends RpcError {
       ErrorCode.FAILED_PRECONDITION,
       NodesErrorReason.NODE_CODE_OUTSIDE_PARENT,
       "The code does not continue the parent's code (AD-2).",
+    );
+  }
+
+  static versionConflict(): NodesError {
+    return new NodesError(
+      ErrorCode.CONFLICT,
+      NodesErrorReason.NODE_VERSION_CONFLICT,
+      'The node changed since you read it; read it again and retry.',
+    );
+  }
+
+  static hasChildren(): NodesError {
+    return new NodesError(
+      ErrorCode.FAILED_PRECONDITION,
+      NodesErrorReason.NODE_HAS_CHILDREN,
+      'Retire or move its children first.',
+    );
+  }
+
+  static moveIntoOwnSubtree(): NodesError {
+    return new NodesError(
+      ErrorCode.FAILED_PRECONDITION,
+      NodesErrorReason.MOVE_INTO_OWN_SUBTREE,
+      'A node cannot be moved under itself or its descendants.',
     );
   }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { queryRows } from '@linli/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 
 export interface NodeRecord {
@@ -130,6 +131,107 @@ export class NodesRepository {
     );
   }
 
+  /** A page of the live subtree under a path (the root excluded), in tree order, keyed by path. */
+  async listSubtree(
+    rootPath: string,
+    kinds: string[],
+    afterPath: string | undefined,
+    limit: number,
+  ): Promise<NodeRecord[]> {
+    const rows: NodeRow[] = await this.dataSource.query(
+      `${SELECT_NODE}
+        WHERE n.path <@ $1::ltree AND n.path <> $1::ltree AND n.retired_at IS NULL
+          AND (cardinality($2::text[]) = 0 OR n.kind = ANY($2::text[]))
+          AND ($3::ltree IS NULL OR n.path > $3::ltree)
+        ORDER BY n.path
+        LIMIT $4`,
+      [rootPath, kinds, afterPath ?? null, limit],
+    );
+    return rows.map(toRecord);
+  }
+
+  /** Nodes whose name contains the text, within any of the given subtrees, best matches first. */
+  async search(text: string, within: string[], kinds: string[], limit: number): Promise<NodeRecord[]> {
+    if (within.length === 0) return [];
+    const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows: NodeRow[] = await this.dataSource.query(
+      `${SELECT_NODE}
+        WHERE n.name LIKE $1 AND n.retired_at IS NULL AND n.path <@ $2::ltree[]
+          AND (cardinality($3::text[]) = 0 OR n.kind = ANY($3::text[]))
+        ORDER BY (n.name = $4) DESC, char_length(n.name), n.depth, n.name
+        LIMIT $5`,
+      [pattern, within, kinds, text, limit],
+    );
+    return rows.map(toRecord);
+  }
+
+  async countSubtree(rootPath: string): Promise<Array<{ kind: string; count: number }>> {
+    return this.dataSource.query(
+      `SELECT kind, count(*)::int AS count FROM nodes
+        WHERE path <@ $1::ltree AND path <> $1::ltree AND retired_at IS NULL
+        GROUP BY kind ORDER BY min(depth)`,
+      [rootPath],
+    );
+  }
+
+  async liveChildCount(manager: EntityManager, id: string): Promise<number> {
+    const [{ n }] = await manager.query(
+      `SELECT count(*)::int AS n FROM nodes WHERE parent_id = $1 AND retired_at IS NULL`,
+      [id],
+    );
+    return n;
+  }
+
+  /** Optimistic update guarded by the version the caller saw (0 = any); false if it changed meanwhile. */
+  async rename(manager: EntityManager, id: string, name: string, expectedVersion: bigint): Promise<boolean> {
+    const rows = await queryRows(
+      manager,
+      `UPDATE nodes SET name = $2, version = version + 1
+        WHERE id = $1 AND retired_at IS NULL AND ($3::bigint = 0 OR version = $3::bigint) RETURNING id`,
+      [id, name, expectedVersion.toString()],
+    );
+    return rows.length > 0;
+  }
+
+  async retire(manager: EntityManager, id: string, expectedVersion: bigint): Promise<boolean> {
+    const rows = await queryRows(
+      manager,
+      `UPDATE nodes SET retired_at = now(), version = version + 1
+        WHERE id = $1 AND retired_at IS NULL AND ($2::bigint = 0 OR version = $2::bigint) RETURNING id`,
+      [id, expectedVersion.toString()],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Re-parents a node and re-roots its whole subtree (paths and depths) in one statement; returns the ids
+   * of every node whose path changed, or undefined if the node changed since the caller saw it.
+   */
+  async move(
+    manager: EntityManager,
+    node: { id: string; path: string },
+    parent: { id: string; path: string },
+    expectedVersion: bigint,
+  ): Promise<string[] | undefined> {
+    const locked = await queryRows(
+      manager,
+      `UPDATE nodes SET parent_id = $2, version = version + 1
+        WHERE id = $1 AND retired_at IS NULL AND ($3::bigint = 0 OR version = $3::bigint) RETURNING id`,
+      [node.id, parent.id, expectedVersion.toString()],
+    );
+    if (locked.length === 0) return undefined;
+    const moved = await queryRows<{ id: string }>(
+      manager,
+      `UPDATE nodes
+          SET path = $2::ltree || subpath(path, nlevel($1::ltree) - 1),
+              depth = nlevel($2::ltree) + nlevel(path) - nlevel($1::ltree)
+        WHERE path <@ $1::ltree
+        RETURNING id`,
+      [node.path, parent.path],
+    );
+    return moved.map((m) => m.id);
+  }
+
   async findProcessedRequest(subject: string, requestId: string): Promise<string | undefined> {
     const rows: Array<{ result_id: string }> = await this.dataSource.query(
       `SELECT result_id FROM processed_requests WHERE subject = $1 AND request_id = $2`,
@@ -146,5 +248,91 @@ export class NodesRepository {
       `INSERT INTO processed_requests (subject, request_id, operation, result_id) VALUES ($1, $2, $3, $4)`,
       [entry.subject, entry.requestId, entry.operation, entry.resultId],
     );
+  }
+}
+
+export type NodeChange = 'import' | 'register' | 'rename' | 'move' | 'retire';
+
+/** History and tree-wide queries of the division tree. */
+@Injectable()
+export class NodeHistoryRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Closes the open version of each node and, unless it was retired, opens a new one from its current row,
+   * in the caller's transaction; then appends one audit entry per node. Both tables are append-only (database triggers).
+   */
+  async record(
+    manager: EntityManager,
+    nodeIds: string[],
+    entry: {
+      action: NodeChange;
+      actor: string | null;
+      reason: string | null;
+      before?: unknown;
+      after?: unknown;
+    },
+  ): Promise<void> {
+    if (nodeIds.length === 0) return;
+    await manager.query(
+      `UPDATE node_versions SET valid_to = now() WHERE node_id = ANY($1::uuid[]) AND valid_to IS NULL`,
+      [nodeIds],
+    );
+    await manager.query(
+      `INSERT INTO node_versions (node_id, version, kind, name, code, parent_id, path, valid_from, valid_to)
+       SELECT id, version, kind, name, code, parent_id, path, now(), NULL FROM nodes
+        WHERE id = ANY($1::uuid[]) AND retired_at IS NULL`,
+      [nodeIds],
+    );
+    await manager.query(
+      `INSERT INTO node_audit_log (node_id, action, actor, reason, before, after)
+       SELECT id, $2, $3, $4, $5::jsonb, $6::jsonb FROM unnest($1::uuid[]) AS t(id)`,
+      [
+        nodeIds,
+        entry.action,
+        entry.actor,
+        entry.reason,
+        entry.before === undefined ? null : JSON.stringify(entry.before),
+        entry.after === undefined ? null : JSON.stringify(entry.after),
+      ],
+    );
+  }
+
+  /** The subtree of `rootId` as it was at `at`, in tree order, from the version history. */
+  async subtreeAt(
+    rootId: string,
+    at: Date,
+    kinds: string[],
+    afterPath: string | undefined,
+    limit: number,
+  ): Promise<
+    Array<Omit<NodeRecord, 'childCount' | 'officialName' | 'source' | 'createdAt'> & { validFrom: Date }>
+  > {
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `WITH root AS (
+         SELECT path FROM node_versions
+          WHERE node_id = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to > $2)
+       )
+       SELECT v.node_id AS id, v.kind, v.name, v.code, v.parent_id, v.path::text AS path, nlevel(v.path) - 1 AS depth,
+              v.version, v.valid_from
+         FROM node_versions v, root
+        WHERE v.path <@ root.path AND v.node_id <> $1 AND v.valid_from <= $2 AND (v.valid_to IS NULL OR v.valid_to > $2)
+          AND (cardinality($3::text[]) = 0 OR v.kind = ANY($3::text[]))
+          AND ($4::ltree IS NULL OR v.path > $4::ltree)
+        ORDER BY v.path
+        LIMIT $5`,
+      [rootId, at, kinds, afterPath ?? null, limit],
+    );
+    return rows.map((r) => ({
+      id: r.id as string,
+      kind: r.kind as string,
+      name: r.name as string,
+      code: r.code as string | null,
+      parentId: r.parent_id as string | null,
+      path: r.path as string,
+      depth: r.depth as number,
+      version: BigInt(r.version as string),
+      validFrom: r.valid_from as Date,
+    }));
   }
 }

@@ -3,7 +3,7 @@ import { NodeService } from '@linli/contracts';
 import { RpcServer } from '@linli/messaging';
 import { NodesService } from './nodes.service.js';
 
-/** Thin adapters: decode (done by RpcServer), call one use case, encode. */
+/** Thin adapters: decode (done by RpcServer), call one use case with the forwarded principal, encode. */
 @Injectable()
 export class NodesRpc implements OnModuleInit {
   constructor(
@@ -12,13 +12,34 @@ export class NodesRpc implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.rpc.handle(NodeService.method.getNode, async (req) => ({ node: await this.nodes.getNode(req.id) }));
-    this.rpc.handle(NodeService.method.findNodeByCode, async (req) => ({
-      node: await this.nodes.findByCode(req.code),
+    const m = NodeService.method;
+    this.rpc.handle(m.getNode, async (req, ctx) => ({
+      node: await this.nodes.getNode(req.id, ctx.principal),
     }));
-    this.rpc.handle(NodeService.method.listChildren, (req) => this.nodes.listChildren(req));
-    this.rpc.handle(NodeService.method.registerNode, async (req, ctx) => ({
+    this.rpc.handle(m.findNodeByCode, async (req, ctx) => ({
+      node: await this.nodes.findByCode(req.code, ctx.principal),
+    }));
+    this.rpc.handle(m.listChildren, (req, ctx) => this.nodes.listChildren(req, ctx.principal));
+    this.rpc.handle(m.registerNode, async (req, ctx) => ({
       node: await this.nodes.registerNode(req, ctx.principal),
     }));
+    this.rpc.handle(m.getNodePath, async (req, ctx) => ({
+      path: await this.nodes.path(req.id, ctx.principal),
+    }));
+    this.rpc.handle(m.listSubtree, (req, ctx) => this.nodes.listSubtree(req, ctx.principal));
+    this.rpc.handle(m.searchNodes, async (req, ctx) => ({
+      nodes: await this.nodes.search(req, ctx.principal),
+    }));
+    this.rpc.handle(m.countSubtree, async (req, ctx) => ({
+      counts: await this.nodes.countSubtree(req.rootId, ctx.principal),
+    }));
+    this.rpc.handle(m.renameNode, async (req, ctx) => ({
+      node: await this.nodes.rename(req, ctx.principal),
+    }));
+    this.rpc.handle(m.moveNode, async (req, ctx) => ({ node: await this.nodes.move(req, ctx.principal) }));
+    this.rpc.handle(m.retireNode, async (req, ctx) => {
+      await this.nodes.retire(req, ctx.principal);
+      return {};
+    });
   }
 }

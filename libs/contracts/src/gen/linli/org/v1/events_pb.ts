@@ -6,6 +6,8 @@ import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp, TimestampJson } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { ScopedRole, ScopedRoleJson } from "./access_pb.js";
+import { file_linli_org_v1_access } from "./access_pb.js";
 import type { NodeKind, NodeKindJson, NodeRef, NodeRefJson } from "./nodes_pb.js";
 import { file_linli_org_v1_nodes } from "./nodes_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linli/org/v1/events.proto.
  */
 export const file_linli_org_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChlsaW5saS9vcmcvdjEvZXZlbnRzLnByb3RvEgxsaW5saS5vcmcudjEi/AEKDk5vZGVSZWdpc3RlcmVkEg8KB25vZGVfaWQYASABKAkSJAoEa2luZBgCIAEoDjIWLmxpbmxpLm9yZy52MS5Ob2RlS2luZBIMCgRuYW1lGAMgASgJEgwKBGNvZGUYBCABKAkSEQoJcGFyZW50X2lkGAUgASgJEigKCWFuY2VzdG9ycxgGIAMoCzIVLmxpbmxpLm9yZy52MS5Ob2RlUmVmEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChFhZ2dyZWdhdGVfdmVyc2lvbhgIIAEoAxIOCgZzb3VyY2UYCSABKAliBnByb3RvMw", [file_google_protobuf_timestamp, file_linli_org_v1_nodes]);
+  fileDesc("ChlsaW5saS9vcmcvdjEvZXZlbnRzLnByb3RvEgxsaW5saS5vcmcudjEi/AEKDk5vZGVSZWdpc3RlcmVkEg8KB25vZGVfaWQYASABKAkSJAoEa2luZBgCIAEoDjIWLmxpbmxpLm9yZy52MS5Ob2RlS2luZBIMCgRuYW1lGAMgASgJEgwKBGNvZGUYBCABKAkSEQoJcGFyZW50X2lkGAUgASgJEigKCWFuY2VzdG9ycxgGIAMoCzIVLmxpbmxpLm9yZy52MS5Ob2RlUmVmEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChFhZ2dyZWdhdGVfdmVyc2lvbhgIIAEoAxIOCgZzb3VyY2UYCSABKAkixgEKC1JvbGVHcmFudGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIRCglub2RlX3BhdGgYBSADKAkSLwoLb2NjdXJyZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmdyYW50ZWRfYnkYByABKAkiswEKC1JvbGVSZXZva2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcmV2b2tlZF9ieRgGIAEoCSKOAQoLTm9kZVJlbmFtZWQSDwoHbm9kZV9pZBgBIAEoCRIQCghvbGRfbmFtZRgCIAEoCRIQCghuZXdfbmFtZRgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBSABKAMiwAEKCU5vZGVNb3ZlZBIPCgdub2RlX2lkGAEgASgJEhUKDW9sZF9wYXJlbnRfaWQYAiABKAkSFQoNbmV3X3BhcmVudF9pZBgDIAEoCRIoCglhbmNlc3RvcnMYBCADKAsyFS5saW5saS5vcmcudjEuTm9kZVJlZhIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBiABKAMiagoLTm9kZVJldGlyZWQSDwoHbm9kZV9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YAyABKANiBnByb3RvMw", [file_google_protobuf_timestamp, file_linli_org_v1_access, file_linli_org_v1_nodes]);
 
 /**
  * NodeRegistered: a node was added to the tree, by an import or by an operator.
@@ -136,4 +138,387 @@ export type NodeRegisteredJson = {
  */
 export const NodeRegisteredSchema: GenMessage<NodeRegistered, {jsonType: NodeRegisteredJson}> = /*@__PURE__*/
   messageDesc(file_linli_org_v1_events, 0);
+
+/**
+ * RoleGranted: a subject now holds a role over a node's subtree. Subject: evt.org.v1.role_granted.
+ *
+ * @generated from message linli.org.v1.RoleGranted
+ */
+export type RoleGranted = Message<"linli.org.v1.RoleGranted"> & {
+  /**
+   * @generated from field: string assignment_id = 1;
+   */
+  assignmentId: string;
+
+  /**
+   * @generated from field: string subject = 2;
+   */
+  subject: string;
+
+  /**
+   * @generated from field: linli.org.v1.ScopedRole role = 3;
+   */
+  role: ScopedRole;
+
+  /**
+   * @generated from field: string node_id = 4;
+   */
+  nodeId: string;
+
+  /**
+   * The node's materialised path of ids, root first, the node last.
+   *
+   * @generated from field: repeated string node_path = 5;
+   */
+  nodePath: string[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 6;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string granted_by = 7;
+   */
+  grantedBy: string;
+};
+
+/**
+ * RoleGranted: a subject now holds a role over a node's subtree. Subject: evt.org.v1.role_granted.
+ *
+ * @generated from message linli.org.v1.RoleGranted
+ */
+export type RoleGrantedJson = {
+  /**
+   * @generated from field: string assignment_id = 1;
+   */
+  assignmentId?: string;
+
+  /**
+   * @generated from field: string subject = 2;
+   */
+  subject?: string;
+
+  /**
+   * @generated from field: linli.org.v1.ScopedRole role = 3;
+   */
+  role?: ScopedRoleJson;
+
+  /**
+   * @generated from field: string node_id = 4;
+   */
+  nodeId?: string;
+
+  /**
+   * The node's materialised path of ids, root first, the node last.
+   *
+   * @generated from field: repeated string node_path = 5;
+   */
+  nodePath?: string[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 6;
+   */
+  occurredAt?: TimestampJson;
+
+  /**
+   * @generated from field: string granted_by = 7;
+   */
+  grantedBy?: string;
+};
+
+/**
+ * Describes the message linli.org.v1.RoleGranted.
+ * Use `create(RoleGrantedSchema)` to create a new message.
+ */
+export const RoleGrantedSchema: GenMessage<RoleGranted, {jsonType: RoleGrantedJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_events, 1);
+
+/**
+ * RoleRevoked: the assignment no longer grants anything. Subject: evt.org.v1.role_revoked.
+ *
+ * @generated from message linli.org.v1.RoleRevoked
+ */
+export type RoleRevoked = Message<"linli.org.v1.RoleRevoked"> & {
+  /**
+   * @generated from field: string assignment_id = 1;
+   */
+  assignmentId: string;
+
+  /**
+   * @generated from field: string subject = 2;
+   */
+  subject: string;
+
+  /**
+   * @generated from field: linli.org.v1.ScopedRole role = 3;
+   */
+  role: ScopedRole;
+
+  /**
+   * @generated from field: string node_id = 4;
+   */
+  nodeId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 5;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string revoked_by = 6;
+   */
+  revokedBy: string;
+};
+
+/**
+ * RoleRevoked: the assignment no longer grants anything. Subject: evt.org.v1.role_revoked.
+ *
+ * @generated from message linli.org.v1.RoleRevoked
+ */
+export type RoleRevokedJson = {
+  /**
+   * @generated from field: string assignment_id = 1;
+   */
+  assignmentId?: string;
+
+  /**
+   * @generated from field: string subject = 2;
+   */
+  subject?: string;
+
+  /**
+   * @generated from field: linli.org.v1.ScopedRole role = 3;
+   */
+  role?: ScopedRoleJson;
+
+  /**
+   * @generated from field: string node_id = 4;
+   */
+  nodeId?: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 5;
+   */
+  occurredAt?: TimestampJson;
+
+  /**
+   * @generated from field: string revoked_by = 6;
+   */
+  revokedBy?: string;
+};
+
+/**
+ * Describes the message linli.org.v1.RoleRevoked.
+ * Use `create(RoleRevokedSchema)` to create a new message.
+ */
+export const RoleRevokedSchema: GenMessage<RoleRevoked, {jsonType: RoleRevokedJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_events, 2);
+
+/**
+ * NodeRenamed. Subject: evt.org.v1.node_renamed.
+ *
+ * @generated from message linli.org.v1.NodeRenamed
+ */
+export type NodeRenamed = Message<"linli.org.v1.NodeRenamed"> & {
+  /**
+   * @generated from field: string node_id = 1;
+   */
+  nodeId: string;
+
+  /**
+   * @generated from field: string old_name = 2;
+   */
+  oldName: string;
+
+  /**
+   * @generated from field: string new_name = 3;
+   */
+  newName: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 4;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: int64 aggregate_version = 5;
+   */
+  aggregateVersion: bigint;
+};
+
+/**
+ * NodeRenamed. Subject: evt.org.v1.node_renamed.
+ *
+ * @generated from message linli.org.v1.NodeRenamed
+ */
+export type NodeRenamedJson = {
+  /**
+   * @generated from field: string node_id = 1;
+   */
+  nodeId?: string;
+
+  /**
+   * @generated from field: string old_name = 2;
+   */
+  oldName?: string;
+
+  /**
+   * @generated from field: string new_name = 3;
+   */
+  newName?: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 4;
+   */
+  occurredAt?: TimestampJson;
+
+  /**
+   * @generated from field: int64 aggregate_version = 5;
+   */
+  aggregateVersion?: string;
+};
+
+/**
+ * Describes the message linli.org.v1.NodeRenamed.
+ * Use `create(NodeRenamedSchema)` to create a new message.
+ */
+export const NodeRenamedSchema: GenMessage<NodeRenamed, {jsonType: NodeRenamedJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_events, 3);
+
+/**
+ * NodeMoved: the node and its whole subtree now sit under another parent. Subject: evt.org.v1.node_moved.
+ *
+ * @generated from message linli.org.v1.NodeMoved
+ */
+export type NodeMoved = Message<"linli.org.v1.NodeMoved"> & {
+  /**
+   * @generated from field: string node_id = 1;
+   */
+  nodeId: string;
+
+  /**
+   * @generated from field: string old_parent_id = 2;
+   */
+  oldParentId: string;
+
+  /**
+   * @generated from field: string new_parent_id = 3;
+   */
+  newParentId: string;
+
+  /**
+   * New ancestors from the root down to the new parent.
+   *
+   * @generated from field: repeated linli.org.v1.NodeRef ancestors = 4;
+   */
+  ancestors: NodeRef[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 5;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: int64 aggregate_version = 6;
+   */
+  aggregateVersion: bigint;
+};
+
+/**
+ * NodeMoved: the node and its whole subtree now sit under another parent. Subject: evt.org.v1.node_moved.
+ *
+ * @generated from message linli.org.v1.NodeMoved
+ */
+export type NodeMovedJson = {
+  /**
+   * @generated from field: string node_id = 1;
+   */
+  nodeId?: string;
+
+  /**
+   * @generated from field: string old_parent_id = 2;
+   */
+  oldParentId?: string;
+
+  /**
+   * @generated from field: string new_parent_id = 3;
+   */
+  newParentId?: string;
+
+  /**
+   * New ancestors from the root down to the new parent.
+   *
+   * @generated from field: repeated linli.org.v1.NodeRef ancestors = 4;
+   */
+  ancestors?: NodeRefJson[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 5;
+   */
+  occurredAt?: TimestampJson;
+
+  /**
+   * @generated from field: int64 aggregate_version = 6;
+   */
+  aggregateVersion?: string;
+};
+
+/**
+ * Describes the message linli.org.v1.NodeMoved.
+ * Use `create(NodeMovedSchema)` to create a new message.
+ */
+export const NodeMovedSchema: GenMessage<NodeMoved, {jsonType: NodeMovedJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_events, 4);
+
+/**
+ * NodeRetired: the node no longer exists from occurred_at on (its history is kept). Subject: evt.org.v1.node_retired.
+ *
+ * @generated from message linli.org.v1.NodeRetired
+ */
+export type NodeRetired = Message<"linli.org.v1.NodeRetired"> & {
+  /**
+   * @generated from field: string node_id = 1;
+   */
+  nodeId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 2;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: int64 aggregate_version = 3;
+   */
+  aggregateVersion: bigint;
+};
+
+/**
+ * NodeRetired: the node no longer exists from occurred_at on (its history is kept). Subject: evt.org.v1.node_retired.
+ *
+ * @generated from message linli.org.v1.NodeRetired
+ */
+export type NodeRetiredJson = {
+  /**
+   * @generated from field: string node_id = 1;
+   */
+  nodeId?: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 2;
+   */
+  occurredAt?: TimestampJson;
+
+  /**
+   * @generated from field: int64 aggregate_version = 3;
+   */
+  aggregateVersion?: string;
+};
+
+/**
+ * Describes the message linli.org.v1.NodeRetired.
+ * Use `create(NodeRetiredSchema)` to create a new message.
+ */
+export const NodeRetiredSchema: GenMessage<NodeRetired, {jsonType: NodeRetiredJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_events, 5);
 

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linli/org/v1/nodes.proto.
  */
 export const file_linli_org_v1_nodes: GenFile = /*@__PURE__*/
-  fileDesc("ChhsaW5saS9vcmcvdjEvbm9kZXMucHJvdG8SDGxpbmxpLm9yZy52MSJJCgdOb2RlUmVmEgoKAmlkGAEgASgJEiQKBGtpbmQYAiABKA4yFi5saW5saS5vcmcudjEuTm9kZUtpbmQSDAoEbmFtZRgDIAEoCSLMAQoETm9kZRIKCgJpZBgBIAEoCRIkCgRraW5kGAIgASgOMhYubGlubGkub3JnLnYxLk5vZGVLaW5kEgwKBG5hbWUYAyABKAkSDAoEY29kZRgEIAEoCRIRCglwYXJlbnRfaWQYBSABKAkSDQoFZGVwdGgYBiABKAUSEwoLY2hpbGRfY291bnQYByABKAUSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHdmVyc2lvbhgJIAEoAyIcCg5HZXROb2RlUmVxdWVzdBIKCgJpZBgBIAEoCSIzCg9HZXROb2RlUmVzcG9uc2USIAoEbm9kZRgBIAEoCzISLmxpbmxpLm9yZy52MS5Ob2RlIiUKFUZpbmROb2RlQnlDb2RlUmVxdWVzdBIMCgRjb2RlGAEgASgJIjoKFkZpbmROb2RlQnlDb2RlUmVzcG9uc2USIAoEbm9kZRgBIAEoCzISLmxpbmxpLm9yZy52MS5Ob2RlIkcKE0xpc3RDaGlsZHJlblJlcXVlc3QSEQoJcGFyZW50X2lkGAEgASgJEg0KBWxpbWl0GAIgASgFEg4KBmN1cnNvchgDIAEoCSJOChRMaXN0Q2hpbGRyZW5SZXNwb25zZRIhCgVub2RlcxgBIAMoCzISLmxpbmxpLm9yZy52MS5Ob2RlEhMKC25leHRfY3Vyc29yGAIgASgJIn4KE1JlZ2lzdGVyTm9kZVJlcXVlc3QSEQoJcGFyZW50X2lkGAEgASgJEiQKBGtpbmQYAiABKA4yFi5saW5saS5vcmcudjEuTm9kZUtpbmQSDAoEbmFtZRgDIAEoCRIMCgRjb2RlGAQgASgJEhIKCnJlcXVlc3RfaWQYBSABKAkiOAoUUmVnaXN0ZXJOb2RlUmVzcG9uc2USIAoEbm9kZRgBIAEoCzISLmxpbmxpLm9yZy52MS5Ob2RlKosCCghOb2RlS2luZBIZChVOT0RFX0tJTkRfVU5TUEVDSUZJRUQQABIWChJOT0RFX0tJTkRfUFJPVklOQ0UQARISCg5OT0RFX0tJTkRfQ0lUWRACEhYKEk5PREVfS0lORF9ESVNUUklDVBADEhQKEE5PREVfS0lORF9TVFJFRVQQBBISCg5OT0RFX0tJTkRfVE9XThAFEhYKEk5PREVfS0lORF9UT1dOU0hJUBAGEhcKE05PREVfS0lORF9DT01NVU5JVFkQBxIVChFOT0RFX0tJTkRfVklMTEFHRRAIEhYKEk5PREVfS0lORF9DT01QT1VORBAJEhYKEk5PREVfS0lORF9CVUlMRElORxAKMuACCgtOb2RlU2VydmljZRJGCgdHZXROb2RlEhwubGlubGkub3JnLnYxLkdldE5vZGVSZXF1ZXN0Gh0ubGlubGkub3JnLnYxLkdldE5vZGVSZXNwb25zZRJbCg5GaW5kTm9kZUJ5Q29kZRIjLmxpbmxpLm9yZy52MS5GaW5kTm9kZUJ5Q29kZVJlcXVlc3QaJC5saW5saS5vcmcudjEuRmluZE5vZGVCeUNvZGVSZXNwb25zZRJVCgxMaXN0Q2hpbGRyZW4SIS5saW5saS5vcmcudjEuTGlzdENoaWxkcmVuUmVxdWVzdBoiLmxpbmxpLm9yZy52MS5MaXN0Q2hpbGRyZW5SZXNwb25zZRJVCgxSZWdpc3Rlck5vZGUSIS5saW5saS5vcmcudjEuUmVnaXN0ZXJOb2RlUmVxdWVzdBoiLmxpbmxpLm9yZy52MS5SZWdpc3Rlck5vZGVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChhsaW5saS9vcmcvdjEvbm9kZXMucHJvdG8SDGxpbmxpLm9yZy52MSJJCgdOb2RlUmVmEgoKAmlkGAEgASgJEiQKBGtpbmQYAiABKA4yFi5saW5saS5vcmcudjEuTm9kZUtpbmQSDAoEbmFtZRgDIAEoCSLMAQoETm9kZRIKCgJpZBgBIAEoCRIkCgRraW5kGAIgASgOMhYubGlubGkub3JnLnYxLk5vZGVLaW5kEgwKBG5hbWUYAyABKAkSDAoEY29kZRgEIAEoCRIRCglwYXJlbnRfaWQYBSABKAkSDQoFZGVwdGgYBiABKAUSEwoLY2hpbGRfY291bnQYByABKAUSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHdmVyc2lvbhgJIAEoAyIcCg5HZXROb2RlUmVxdWVzdBIKCgJpZBgBIAEoCSIzCg9HZXROb2RlUmVzcG9uc2USIAoEbm9kZRgBIAEoCzISLmxpbmxpLm9yZy52MS5Ob2RlIiUKFUZpbmROb2RlQnlDb2RlUmVxdWVzdBIMCgRjb2RlGAEgASgJIjoKFkZpbmROb2RlQnlDb2RlUmVzcG9uc2USIAoEbm9kZRgBIAEoCzISLmxpbmxpLm9yZy52MS5Ob2RlIkcKE0xpc3RDaGlsZHJlblJlcXVlc3QSEQoJcGFyZW50X2lkGAEgASgJEg0KBWxpbWl0GAIgASgFEg4KBmN1cnNvchgDIAEoCSJOChRMaXN0Q2hpbGRyZW5SZXNwb25zZRIhCgVub2RlcxgBIAMoCzISLmxpbmxpLm9yZy52MS5Ob2RlEhMKC25leHRfY3Vyc29yGAIgASgJIn4KE1JlZ2lzdGVyTm9kZVJlcXVlc3QSEQoJcGFyZW50X2lkGAEgASgJEiQKBGtpbmQYAiABKA4yFi5saW5saS5vcmcudjEuTm9kZUtpbmQSDAoEbmFtZRgDIAEoCRIMCgRjb2RlGAQgASgJEhIKCnJlcXVlc3RfaWQYBSABKAkiOAoUUmVnaXN0ZXJOb2RlUmVzcG9uc2USIAoEbm9kZRgBIAEoCzISLmxpbmxpLm9yZy52MS5Ob2RlIiAKEkdldE5vZGVQYXRoUmVxdWVzdBIKCgJpZBgBIAEoCSI6ChNHZXROb2RlUGF0aFJlc3BvbnNlEiMKBHBhdGgYASADKAsyFS5saW5saS5vcmcudjEuTm9kZVJlZiKTAQoSTGlzdFN1YnRyZWVSZXF1ZXN0Eg8KB3Jvb3RfaWQYASABKAkSJQoFa2luZHMYAiADKA4yFi5saW5saS5vcmcudjEuTm9kZUtpbmQSDQoFbGltaXQYAyABKAUSDgoGY3Vyc29yGAQgASgJEiYKAmF0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJNChNMaXN0U3VidHJlZVJlc3BvbnNlEiEKBW5vZGVzGAEgAygLMhIubGlubGkub3JnLnYxLk5vZGUSEwoLbmV4dF9jdXJzb3IYAiABKAkiagoSU2VhcmNoTm9kZXNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEg8KB3Jvb3RfaWQYAiABKAkSJQoFa2luZHMYAyADKA4yFi5saW5saS5vcmcudjEuTm9kZUtpbmQSDQoFbGltaXQYBCABKAUiOAoTU2VhcmNoTm9kZXNSZXNwb25zZRIhCgVub2RlcxgBIAMoCzISLmxpbmxpLm9yZy52MS5Ob2RlIkAKCUtpbmRDb3VudBIkCgRraW5kGAEgASgOMhYubGlubGkub3JnLnYxLk5vZGVLaW5kEg0KBWNvdW50GAIgASgDIiYKE0NvdW50U3VidHJlZVJlcXVlc3QSDwoHcm9vdF9pZBgBIAEoCSI/ChRDb3VudFN1YnRyZWVSZXNwb25zZRInCgZjb3VudHMYASADKAsyFy5saW5saS5vcmcudjEuS2luZENvdW50IlcKEVJlbmFtZU5vZGVSZXF1ZXN0EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGcmVhc29uGAMgASgJEhgKEGV4cGVjdGVkX3ZlcnNpb24YBCABKAMiNgoSUmVuYW1lTm9kZVJlc3BvbnNlEiAKBG5vZGUYASABKAsyEi5saW5saS5vcmcudjEuTm9kZSJeCg9Nb3ZlTm9kZVJlcXVlc3QSCgoCaWQYASABKAkSFQoNbmV3X3BhcmVudF9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkSGAoQZXhwZWN0ZWRfdmVyc2lvbhgEIAEoAyI0ChBNb3ZlTm9kZVJlc3BvbnNlEiAKBG5vZGUYASABKAsyEi5saW5saS5vcmcudjEuTm9kZSJJChFSZXRpcmVOb2RlUmVxdWVzdBIKCgJpZBgBIAEoCRIOCgZyZWFzb24YAiABKAkSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyIUChJSZXRpcmVOb2RlUmVzcG9uc2UqiwIKCE5vZGVLaW5kEhkKFU5PREVfS0lORF9VTlNQRUNJRklFRBAAEhYKEk5PREVfS0lORF9QUk9WSU5DRRABEhIKDk5PREVfS0lORF9DSVRZEAISFgoSTk9ERV9LSU5EX0RJU1RSSUNUEAMSFAoQTk9ERV9LSU5EX1NUUkVFVBAEEhIKDk5PREVfS0lORF9UT1dOEAUSFgoSTk9ERV9LSU5EX1RPV05TSElQEAYSFwoTTk9ERV9LSU5EX0NPTU1VTklUWRAHEhUKEU5PREVfS0lORF9WSUxMQUdFEAgSFgoSTk9ERV9LSU5EX0NPTVBPVU5EEAkSFgoSTk9ERV9LSU5EX0JVSUxESU5HEAoyoAcKC05vZGVTZXJ2aWNlEkYKB0dldE5vZGUSHC5saW5saS5vcmcudjEuR2V0Tm9kZVJlcXVlc3QaHS5saW5saS5vcmcudjEuR2V0Tm9kZVJlc3BvbnNlElsKDkZpbmROb2RlQnlDb2RlEiMubGlubGkub3JnLnYxLkZpbmROb2RlQnlDb2RlUmVxdWVzdBokLmxpbmxpLm9yZy52MS5GaW5kTm9kZUJ5Q29kZVJlc3BvbnNlElUKDExpc3RDaGlsZHJlbhIhLmxpbmxpLm9yZy52MS5MaXN0Q2hpbGRyZW5SZXF1ZXN0GiIubGlubGkub3JnLnYxLkxpc3RDaGlsZHJlblJlc3BvbnNlElUKDFJlZ2lzdGVyTm9kZRIhLmxpbmxpLm9yZy52MS5SZWdpc3Rlck5vZGVSZXF1ZXN0GiIubGlubGkub3JnLnYxLlJlZ2lzdGVyTm9kZVJlc3BvbnNlElIKC0dldE5vZGVQYXRoEiAubGlubGkub3JnLnYxLkdldE5vZGVQYXRoUmVxdWVzdBohLmxpbmxpLm9yZy52MS5HZXROb2RlUGF0aFJlc3BvbnNlElIKC0xpc3RTdWJ0cmVlEiAubGlubGkub3JnLnYxLkxpc3RTdWJ0cmVlUmVxdWVzdBohLmxpbmxpLm9yZy52MS5MaXN0U3VidHJlZVJlc3BvbnNlElIKC1NlYXJjaE5vZGVzEiAubGlubGkub3JnLnYxLlNlYXJjaE5vZGVzUmVxdWVzdBohLmxpbmxpLm9yZy52MS5TZWFyY2hOb2Rlc1Jlc3BvbnNlElUKDENvdW50U3VidHJlZRIhLmxpbmxpLm9yZy52MS5Db3VudFN1YnRyZWVSZXF1ZXN0GiIubGlubGkub3JnLnYxLkNvdW50U3VidHJlZVJlc3BvbnNlEk8KClJlbmFtZU5vZGUSHy5saW5saS5vcmcudjEuUmVuYW1lTm9kZVJlcXVlc3QaIC5saW5saS5vcmcudjEuUmVuYW1lTm9kZVJlc3BvbnNlEkkKCE1vdmVOb2RlEh0ubGlubGkub3JnLnYxLk1vdmVOb2RlUmVxdWVzdBoeLmxpbmxpLm9yZy52MS5Nb3ZlTm9kZVJlc3BvbnNlEk8KClJldGlyZU5vZGUSHy5saW5saS5vcmcudjEuUmV0aXJlTm9kZVJlcXVlc3QaIC5saW5saS5vcmcudjEuUmV0aXJlTm9kZVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * NodeRef names an ancestor of a node.
@@ -511,6 +511,617 @@ export const RegisterNodeResponseSchema: GenMessage<RegisterNodeResponse, {jsonT
   messageDesc(file_linli_org_v1_nodes, 9);
 
 /**
+ * @generated from message linli.org.v1.GetNodePathRequest
+ */
+export type GetNodePathRequest = Message<"linli.org.v1.GetNodePathRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * @generated from message linli.org.v1.GetNodePathRequest
+ */
+export type GetNodePathRequestJson = {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id?: string;
+};
+
+/**
+ * Describes the message linli.org.v1.GetNodePathRequest.
+ * Use `create(GetNodePathRequestSchema)` to create a new message.
+ */
+export const GetNodePathRequestSchema: GenMessage<GetNodePathRequest, {jsonType: GetNodePathRequestJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_nodes, 10);
+
+/**
+ * @generated from message linli.org.v1.GetNodePathResponse
+ */
+export type GetNodePathResponse = Message<"linli.org.v1.GetNodePathResponse"> & {
+  /**
+   * From the root down to the node itself (breadcrumbs).
+   *
+   * @generated from field: repeated linli.org.v1.NodeRef path = 1;
+   */
+  path: NodeRef[];
+};
+
+/**
+ * @generated from message linli.org.v1.GetNodePathResponse
+ */
+export type GetNodePathResponseJson = {
+  /**
+   * From the root down to the node itself (breadcrumbs).
+   *
+   * @generated from field: repeated linli.org.v1.NodeRef path = 1;
+   */
+  path?: NodeRefJson[];
+};
+
+/**
+ * Describes the message linli.org.v1.GetNodePathResponse.
+ * Use `create(GetNodePathResponseSchema)` to create a new message.
+ */
+export const GetNodePathResponseSchema: GenMessage<GetNodePathResponse, {jsonType: GetNodePathResponseJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_nodes, 11);
+
+/**
+ * @generated from message linli.org.v1.ListSubtreeRequest
+ */
+export type ListSubtreeRequest = Message<"linli.org.v1.ListSubtreeRequest"> & {
+  /**
+   * @generated from field: string root_id = 1;
+   */
+  rootId: string;
+
+  /**
+   * Only nodes of these kinds; empty = all kinds.
+   *
+   * @generated from field: repeated linli.org.v1.NodeKind kinds = 2;
+   */
+  kinds: NodeKind[];
+
+  /**
+   * 1..500, default 100.
+   *
+   * @generated from field: int32 limit = 3;
+   */
+  limit: number;
+
+  /**
+   * @generated from field: string cursor = 4;
+   */
+  cursor: string;
+
+  /**
+   * The subtree as it was at this instant (from the version history); unset = now.
+   *
+   * @generated from field: google.protobuf.Timestamp at = 5;
+   */
+  at?: Timestamp | undefined;
+};
+
+/**
+ * @generated from message linli.org.v1.ListSubtreeRequest
+ */
+export type ListSubtreeRequestJson = {
+  /**
+   * @generated from field: string root_id = 1;
+   */
+  rootId?: string;
+
+  /**
+   * Only nodes of these kinds; empty = all kinds.
+   *
+   * @generated from field: repeated linli.org.v1.NodeKind kinds = 2;
+   */
+  kinds?: NodeKindJson[];
+
+  /**
+   * 1..500, default 100.
+   *
+   * @generated from field: int32 limit = 3;
+   */
+  limit?: number;
+
+  /**
+   * @generated from field: string cursor = 4;
+   */
+  cursor?: string;
+
+  /**
+   * The subtree as it was at this instant (from the version history); unset = now.
+   *
+   * @generated from field: google.protobuf.Timestamp at = 5;
+   */
+  at?: TimestampJson;
+};
+
+/**
+ * Describes the message linli.org.v1.ListSubtreeRequest.
+ * Use `create(ListSubtreeRequestSchema)` to create a new message.
+ */
+export const ListSubtreeRequestSchema: GenMessage<ListSubtreeRequest, {jsonType: ListSubtreeRequestJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_nodes, 12);
+
+/**
+ * @generated from message linli.org.v1.ListSubtreeResponse
+ */
+export type ListSubtreeResponse = Message<"linli.org.v1.ListSubtreeResponse"> & {
+  /**
+   * In tree (depth-first) order.
+   *
+   * @generated from field: repeated linli.org.v1.Node nodes = 1;
+   */
+  nodes: Node[];
+
+  /**
+   * @generated from field: string next_cursor = 2;
+   */
+  nextCursor: string;
+};
+
+/**
+ * @generated from message linli.org.v1.ListSubtreeResponse
+ */
+export type ListSubtreeResponseJson = {
+  /**
+   * In tree (depth-first) order.
+   *
+   * @generated from field: repeated linli.org.v1.Node nodes = 1;
+   */
+  nodes?: NodeJson[];
+
+  /**
+   * @generated from field: string next_cursor = 2;
+   */
+  nextCursor?: string;
+};
+
+/**
+ * Describes the message linli.org.v1.ListSubtreeResponse.
+ * Use `create(ListSubtreeResponseSchema)` to create a new message.
+ */
+export const ListSubtreeResponseSchema: GenMessage<ListSubtreeResponse, {jsonType: ListSubtreeResponseJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_nodes, 13);
+
+/**
+ * @generated from message linli.org.v1.SearchNodesRequest
+ */
+export type SearchNodesRequest = Message<"linli.org.v1.SearchNodesRequest"> & {
+  /**
+   * Part of a name, e.g. "关口" (at least one character).
+   *
+   * @generated from field: string query = 1;
+   */
+  query: string;
+
+  /**
+   * Restrict to this subtree; empty = everything the caller may read.
+   *
+   * @generated from field: string root_id = 2;
+   */
+  rootId: string;
+
+  /**
+   * @generated from field: repeated linli.org.v1.NodeKind kinds = 3;
+   */
+  kinds: NodeKind[];
+
+  /**
+   * 1..100, default 20.
+   *
+   * @generated from field: int32 limit = 4;
+   */
+  limit: number;
+};
+
+/**
+ * @generated from message linli.org.v1.SearchNodesRequest
+ */
+export type SearchNodesRequestJson = {
+  /**
+   * Part of a name, e.g. "关口" (at least one character).
+   *
+   * @generated from field: string query = 1;
+   */
+  query?: string;
+
+  /**
+   * Restrict to this subtree; empty = everything the caller may read.
+   *
+   * @generated from field: string root_id = 2;
+   */
+  rootId?: string;
+
+  /**
+   * @generated from field: repeated linli.org.v1.NodeKind kinds = 3;
+   */
+  kinds?: NodeKindJson[];
+
+  /**
+   * 1..100, default 20.
+   *
+   * @generated from field: int32 limit = 4;
+   */
+  limit?: number;
+};
+
+/**
+ * Describes the message linli.org.v1.SearchNodesRequest.
+ * Use `create(SearchNodesRequestSchema)` to create a new message.
+ */
+export const SearchNodesRequestSchema: GenMessage<SearchNodesRequest, {jsonType: SearchNodesRequestJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_nodes, 14);
+
+/**
+ * @generated from message linli.org.v1.SearchNodesResponse
+ */
+export type SearchNodesResponse = Message<"linli.org.v1.SearchNodesResponse"> & {
+  /**
+   * @generated from field: repeated linli.org.v1.Node nodes = 1;
+   */
+  nodes: Node[];
+};
+
+/**
+ * @generated from message linli.org.v1.SearchNodesResponse
+ */
+export type SearchNodesResponseJson = {
+  /**
+   * @generated from field: repeated linli.org.v1.Node nodes = 1;
+   */
+  nodes?: NodeJson[];
+};
+
+/**
+ * Describes the message linli.org.v1.SearchNodesResponse.
+ * Use `create(SearchNodesResponseSchema)` to create a new message.
+ */
+export const SearchNodesResponseSchema: GenMessage<SearchNodesResponse, {jsonType: SearchNodesResponseJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_nodes, 15);
+
+/**
+ * @generated from message linli.org.v1.KindCount
+ */
+export type KindCount = Message<"linli.org.v1.KindCount"> & {
+  /**
+   * @generated from field: linli.org.v1.NodeKind kind = 1;
+   */
+  kind: NodeKind;
+
+  /**
+   * @generated from field: int64 count = 2;
+   */
+  count: bigint;
+};
+
+/**
+ * @generated from message linli.org.v1.KindCount
+ */
+export type KindCountJson = {
+  /**
+   * @generated from field: linli.org.v1.NodeKind kind = 1;
+   */
+  kind?: NodeKindJson;
+
+  /**
+   * @generated from field: int64 count = 2;
+   */
+  count?: string;
+};
+
+/**
+ * Describes the message linli.org.v1.KindCount.
+ * Use `create(KindCountSchema)` to create a new message.
+ */
+export const KindCountSchema: GenMessage<KindCount, {jsonType: KindCountJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_nodes, 16);
+
+/**
+ * @generated from message linli.org.v1.CountSubtreeRequest
+ */
+export type CountSubtreeRequest = Message<"linli.org.v1.CountSubtreeRequest"> & {
+  /**
+   * @generated from field: string root_id = 1;
+   */
+  rootId: string;
+};
+
+/**
+ * @generated from message linli.org.v1.CountSubtreeRequest
+ */
+export type CountSubtreeRequestJson = {
+  /**
+   * @generated from field: string root_id = 1;
+   */
+  rootId?: string;
+};
+
+/**
+ * Describes the message linli.org.v1.CountSubtreeRequest.
+ * Use `create(CountSubtreeRequestSchema)` to create a new message.
+ */
+export const CountSubtreeRequestSchema: GenMessage<CountSubtreeRequest, {jsonType: CountSubtreeRequestJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_nodes, 17);
+
+/**
+ * @generated from message linli.org.v1.CountSubtreeResponse
+ */
+export type CountSubtreeResponse = Message<"linli.org.v1.CountSubtreeResponse"> & {
+  /**
+   * Number of current nodes of each kind under the root (the root excluded).
+   *
+   * @generated from field: repeated linli.org.v1.KindCount counts = 1;
+   */
+  counts: KindCount[];
+};
+
+/**
+ * @generated from message linli.org.v1.CountSubtreeResponse
+ */
+export type CountSubtreeResponseJson = {
+  /**
+   * Number of current nodes of each kind under the root (the root excluded).
+   *
+   * @generated from field: repeated linli.org.v1.KindCount counts = 1;
+   */
+  counts?: KindCountJson[];
+};
+
+/**
+ * Describes the message linli.org.v1.CountSubtreeResponse.
+ * Use `create(CountSubtreeResponseSchema)` to create a new message.
+ */
+export const CountSubtreeResponseSchema: GenMessage<CountSubtreeResponse, {jsonType: CountSubtreeResponseJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_nodes, 18);
+
+/**
+ * @generated from message linli.org.v1.RenameNodeRequest
+ */
+export type RenameNodeRequest = Message<"linli.org.v1.RenameNodeRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * Why (kept in the audit log).
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * The node version the caller saw; the rename fails with CONFLICT if it changed since.
+   *
+   * @generated from field: int64 expected_version = 4;
+   */
+  expectedVersion: bigint;
+};
+
+/**
+ * @generated from message linli.org.v1.RenameNodeRequest
+ */
+export type RenameNodeRequestJson = {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id?: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name?: string;
+
+  /**
+   * Why (kept in the audit log).
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason?: string;
+
+  /**
+   * The node version the caller saw; the rename fails with CONFLICT if it changed since.
+   *
+   * @generated from field: int64 expected_version = 4;
+   */
+  expectedVersion?: string;
+};
+
+/**
+ * Describes the message linli.org.v1.RenameNodeRequest.
+ * Use `create(RenameNodeRequestSchema)` to create a new message.
+ */
+export const RenameNodeRequestSchema: GenMessage<RenameNodeRequest, {jsonType: RenameNodeRequestJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_nodes, 19);
+
+/**
+ * @generated from message linli.org.v1.RenameNodeResponse
+ */
+export type RenameNodeResponse = Message<"linli.org.v1.RenameNodeResponse"> & {
+  /**
+   * @generated from field: linli.org.v1.Node node = 1;
+   */
+  node?: Node | undefined;
+};
+
+/**
+ * @generated from message linli.org.v1.RenameNodeResponse
+ */
+export type RenameNodeResponseJson = {
+  /**
+   * @generated from field: linli.org.v1.Node node = 1;
+   */
+  node?: NodeJson;
+};
+
+/**
+ * Describes the message linli.org.v1.RenameNodeResponse.
+ * Use `create(RenameNodeResponseSchema)` to create a new message.
+ */
+export const RenameNodeResponseSchema: GenMessage<RenameNodeResponse, {jsonType: RenameNodeResponseJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_nodes, 20);
+
+/**
+ * @generated from message linli.org.v1.MoveNodeRequest
+ */
+export type MoveNodeRequest = Message<"linli.org.v1.MoveNodeRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string new_parent_id = 2;
+   */
+  newParentId: string;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: int64 expected_version = 4;
+   */
+  expectedVersion: bigint;
+};
+
+/**
+ * @generated from message linli.org.v1.MoveNodeRequest
+ */
+export type MoveNodeRequestJson = {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id?: string;
+
+  /**
+   * @generated from field: string new_parent_id = 2;
+   */
+  newParentId?: string;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason?: string;
+
+  /**
+   * @generated from field: int64 expected_version = 4;
+   */
+  expectedVersion?: string;
+};
+
+/**
+ * Describes the message linli.org.v1.MoveNodeRequest.
+ * Use `create(MoveNodeRequestSchema)` to create a new message.
+ */
+export const MoveNodeRequestSchema: GenMessage<MoveNodeRequest, {jsonType: MoveNodeRequestJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_nodes, 21);
+
+/**
+ * @generated from message linli.org.v1.MoveNodeResponse
+ */
+export type MoveNodeResponse = Message<"linli.org.v1.MoveNodeResponse"> & {
+  /**
+   * @generated from field: linli.org.v1.Node node = 1;
+   */
+  node?: Node | undefined;
+};
+
+/**
+ * @generated from message linli.org.v1.MoveNodeResponse
+ */
+export type MoveNodeResponseJson = {
+  /**
+   * @generated from field: linli.org.v1.Node node = 1;
+   */
+  node?: NodeJson;
+};
+
+/**
+ * Describes the message linli.org.v1.MoveNodeResponse.
+ * Use `create(MoveNodeResponseSchema)` to create a new message.
+ */
+export const MoveNodeResponseSchema: GenMessage<MoveNodeResponse, {jsonType: MoveNodeResponseJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_nodes, 22);
+
+/**
+ * @generated from message linli.org.v1.RetireNodeRequest
+ */
+export type RetireNodeRequest = Message<"linli.org.v1.RetireNodeRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: int64 expected_version = 3;
+   */
+  expectedVersion: bigint;
+};
+
+/**
+ * @generated from message linli.org.v1.RetireNodeRequest
+ */
+export type RetireNodeRequestJson = {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id?: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason?: string;
+
+  /**
+   * @generated from field: int64 expected_version = 3;
+   */
+  expectedVersion?: string;
+};
+
+/**
+ * Describes the message linli.org.v1.RetireNodeRequest.
+ * Use `create(RetireNodeRequestSchema)` to create a new message.
+ */
+export const RetireNodeRequestSchema: GenMessage<RetireNodeRequest, {jsonType: RetireNodeRequestJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_nodes, 23);
+
+/**
+ * @generated from message linli.org.v1.RetireNodeResponse
+ */
+export type RetireNodeResponse = Message<"linli.org.v1.RetireNodeResponse"> & {
+};
+
+/**
+ * @generated from message linli.org.v1.RetireNodeResponse
+ */
+export type RetireNodeResponseJson = {
+};
+
+/**
+ * Describes the message linli.org.v1.RetireNodeResponse.
+ * Use `create(RetireNodeResponseSchema)` to create a new message.
+ */
+export const RetireNodeResponseSchema: GenMessage<RetireNodeResponse, {jsonType: RetireNodeResponseJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_nodes, 24);
+
+/**
  * NodeKind is the level of a node in the division tree and below it.
  *
  * @generated from enum linli.org.v1.NodeKind
@@ -634,6 +1245,62 @@ export const NodeService: GenService<{
     methodKind: "unary";
     input: typeof RegisterNodeRequestSchema;
     output: typeof RegisterNodeResponseSchema;
+  },
+  /**
+   * @generated from rpc linli.org.v1.NodeService.GetNodePath
+   */
+  getNodePath: {
+    methodKind: "unary";
+    input: typeof GetNodePathRequestSchema;
+    output: typeof GetNodePathResponseSchema;
+  },
+  /**
+   * @generated from rpc linli.org.v1.NodeService.ListSubtree
+   */
+  listSubtree: {
+    methodKind: "unary";
+    input: typeof ListSubtreeRequestSchema;
+    output: typeof ListSubtreeResponseSchema;
+  },
+  /**
+   * @generated from rpc linli.org.v1.NodeService.SearchNodes
+   */
+  searchNodes: {
+    methodKind: "unary";
+    input: typeof SearchNodesRequestSchema;
+    output: typeof SearchNodesResponseSchema;
+  },
+  /**
+   * @generated from rpc linli.org.v1.NodeService.CountSubtree
+   */
+  countSubtree: {
+    methodKind: "unary";
+    input: typeof CountSubtreeRequestSchema;
+    output: typeof CountSubtreeResponseSchema;
+  },
+  /**
+   * @generated from rpc linli.org.v1.NodeService.RenameNode
+   */
+  renameNode: {
+    methodKind: "unary";
+    input: typeof RenameNodeRequestSchema;
+    output: typeof RenameNodeResponseSchema;
+  },
+  /**
+   * @generated from rpc linli.org.v1.NodeService.MoveNode
+   */
+  moveNode: {
+    methodKind: "unary";
+    input: typeof MoveNodeRequestSchema;
+    output: typeof MoveNodeResponseSchema;
+  },
+  /**
+   * @generated from rpc linli.org.v1.NodeService.RetireNode
+   */
+  retireNode: {
+    methodKind: "unary";
+    input: typeof RetireNodeRequestSchema;
+    output: typeof RetireNodeResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_linli_org_v1_nodes, 0);
