@@ -6,6 +6,7 @@ const projects = [
   'libs/auth',
   'libs/observability',
   'libs/config',
+  'libs/privacy',
   'services/org',
   'services/governance',
   'gateway',

@@ -4,7 +4,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(fileURLToPath(import.meta.url));
-const libs = ['contracts', 'messaging', 'persistence', 'auth', 'observability', 'config', 'testing'];
+const libs = [
+  'contracts',
+  'messaging',
+  'persistence',
+  'auth',
+  'observability',
+  'config',
+  'testing',
+  'privacy',
+];
 
 export const swcEsm = {
   testEnvironment: 'node',

@@ -1,3 +1,4 @@
+import { composeResidentId } from '@linli/privacy';
 import { bootPlatform, passwordToken, type E2EPlatform } from './support.js';
 
 /**
@@ -14,6 +15,9 @@ describe('e2e: BOLA matrix over every org route', () => {
     { id: string; name: string; communityId: string; code: string }
   > = {} as never;
   const assignment: Record<string, string> = {};
+  const household: Record<string, { id: string; residentId: string }> = {};
+  let idSequence = 1;
+  const newIdNumber = () => composeResidentId('510108', '1980-05-0' + ((idSequence % 9) + 1), idSequence++);
 
   const api = (path: string, token: string | undefined, init: RequestInit = {}) =>
     fetch(`${p.urls.gateway}${path}`, {
@@ -46,6 +50,19 @@ describe('e2e: BOLA matrix over every org route', () => {
         body: JSON.stringify({ subject: `manager-${key}`, role: 'compound_manager', nodeId: created.id }),
       });
       assignment[key] = ((await grant.json()) as { id: string }).id;
+      const h = (await (
+        await api(`/v1/org/nodes/${created.id}/households`, tokens.admin, {
+          method: 'POST',
+          body: JSON.stringify({ label: `${key}-101` }),
+        })
+      ).json()) as { id: string };
+      const withHead = (await (
+        await api(`/v1/org/households/${h.id}/members`, tokens.admin, {
+          method: 'POST',
+          body: JSON.stringify({ resident: { name: '测试户主', idNumber: newIdNumber() }, relation: 'head' }),
+        })
+      ).json()) as { members: Array<{ resident: { id: string } }> };
+      household[key] = { id: h.id, residentId: withHead.members[0].resident.id };
     }
   }, 120_000);
 
@@ -152,6 +169,57 @@ describe('e2e: BOLA matrix over every org route', () => {
       name: 'DELETE /v1/org/role-assignments/{id}',
       call: (_t, k, key) => api(`/v1/org/role-assignments/${assignment[key]}`, k, { method: 'DELETE' }),
       ok: 204,
+      denied: 'not-found',
+    },
+    {
+      name: 'POST /v1/org/nodes/{id}/households',
+      call: (t, k, key) =>
+        api(`/v1/org/nodes/${t.id}/households`, k, {
+          method: 'POST',
+          body: JSON.stringify({ label: `${key}-${Math.random()}` }),
+        }),
+      ok: 201,
+      denied: 'not-found',
+    },
+    {
+      name: 'GET /v1/org/nodes/{id}/households',
+      call: (t, k) => api(`/v1/org/nodes/${t.id}/households`, k),
+      ok: 200,
+      denied: 'not-found',
+    },
+    {
+      name: 'GET /v1/org/households/{id}',
+      call: (_t, k, key) => api(`/v1/org/households/${household[key].id}`, k),
+      ok: 200,
+      denied: 'not-found',
+    },
+    {
+      name: 'POST /v1/org/households/{id}/members',
+      call: (_t, k, key) =>
+        api(`/v1/org/households/${household[key].id}/members`, k, {
+          method: 'POST',
+          body: JSON.stringify({
+            resident: { name: '测试成员', idNumber: newIdNumber() },
+            relation: 'other',
+          }),
+        }),
+      ok: 201,
+      denied: 'not-found',
+    },
+    {
+      name: 'PUT /v1/org/households/{id}/representative',
+      call: (_t, k, key) =>
+        api(`/v1/org/households/${household[key].id}/representative`, k, {
+          method: 'PUT',
+          body: JSON.stringify({ residentId: household[key].residentId }),
+        }),
+      ok: 200,
+      denied: 'not-found',
+    },
+    {
+      name: 'GET /v1/org/residents/{id}',
+      call: (_t, k, key) => api(`/v1/org/residents/${household[key].residentId}`, k),
+      ok: 200,
       denied: 'not-found',
     },
     {

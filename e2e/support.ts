@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { startPlatform, type RunningPlatform } from '../tools/platform/src/platform.js';
 import { platformSettings } from '../tools/platform/src/settings.js';
@@ -41,6 +42,7 @@ export async function bootPlatform(): Promise<E2EPlatform> {
     ORG_HTTP_PORT: String(await freePort()),
     GOVERNANCE_HTTP_PORT: String(await freePort()),
     LOG_LEVEL: 'info',
+    PII_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   });
   const logs: string[] = [];
   const platform = await startPlatform(settings, (line) => logs.push(line)).catch((e) => {

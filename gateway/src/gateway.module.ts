@@ -8,6 +8,7 @@ import { CommunitiesController } from './governance/communities.controller.js';
 import { HealthController, NATS_CONNECTION } from './health/health.controller.js';
 import { NodesController } from './org/nodes.controller.js';
 import { RoleAssignmentsController } from './org/role-assignments.controller.js';
+import { HouseholdsController } from './org/households.controller.js';
 
 /** The HTTP edge: no database and no business rules; one folder per context. */
 @Module({})
@@ -15,7 +16,13 @@ export class GatewayModule {
   static forRoot(deps: { nc: NatsConnection; rpc: RpcClient; verifier: TokenVerifier }): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [HealthController, NodesController, RoleAssignmentsController, CommunitiesController],
+      controllers: [
+        HealthController,
+        NodesController,
+        RoleAssignmentsController,
+        HouseholdsController,
+        CommunitiesController,
+      ],
       providers: [
         { provide: NATS_CONNECTION, useValue: deps.nc },
         { provide: RpcClient, useValue: deps.rpc },

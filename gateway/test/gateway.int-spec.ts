@@ -270,16 +270,21 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths).sort()).toEqual([
       '/v1/governance/communities/{id}/summary',
+      '/v1/org/households/{id}',
+      '/v1/org/households/{id}/members',
+      '/v1/org/households/{id}/representative',
       '/v1/org/nodes',
       '/v1/org/nodes/search',
       '/v1/org/nodes/{id}',
       '/v1/org/nodes/{id}/children',
       '/v1/org/nodes/{id}/counts',
+      '/v1/org/nodes/{id}/households',
       '/v1/org/nodes/{id}/move',
       '/v1/org/nodes/{id}/path',
       '/v1/org/nodes/{id}/retire',
       '/v1/org/nodes/{id}/role-assignments',
       '/v1/org/nodes/{id}/subtree',
+      '/v1/org/residents/{id}',
       '/v1/org/role-assignments',
       '/v1/org/role-assignments/{id}',
     ]);

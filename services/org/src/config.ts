@@ -7,6 +7,10 @@ export function orgConfig(env: Record<string, string | undefined> = process.env)
       ...commonEnv,
       DATABASE_URL: postgresUrl(),
       HTTP_PORT: port(3101),
+      /** Base64 of 32 random bytes; encrypts ID and phone numbers at rest (PI-1). A Secret, never in git. */
+      PII_ENCRYPTION_KEY: z
+        .string()
+        .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
       /** Isolates subjects on a shared nats-server (tests, side-by-side stacks); empty in production. */
       NATS_SUBJECT_PREFIX: z
         .string()

@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ServiceRuntime } from '@linli/messaging';
+import { PiiCipher } from '@linli/privacy';
 import { createLogger, nestLogger, type Logger } from '@linli/observability';
 import type { OrgConfig } from './config.js';
 import { orgDataSource } from './database/data-source.js';
@@ -29,9 +30,12 @@ export async function startOrgApp(
       ? { subjectPrefix: config.NATS_SUBJECT_PREFIX, streamSuffix: config.NATS_STREAM_SUFFIX }
       : undefined,
   });
-  const app = await NestFactory.createApplicationContext(OrgModule.forRuntime(runtime), {
-    logger: nestLogger(logger),
-  });
+  const app = await NestFactory.createApplicationContext(
+    OrgModule.forRuntime(runtime, new PiiCipher(config.PII_ENCRYPTION_KEY)),
+    {
+      logger: nestLogger(logger),
+    },
+  );
   await runtime.run();
   logger.info('org service ready');
   return {

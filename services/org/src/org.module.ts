@@ -4,12 +4,16 @@ import { AccessRepository } from './access/access.repository.js';
 import { AccessRpc } from './access/access.rpc.js';
 import { AccessService } from './access/access.service.js';
 import { NodeHistoryRepository, NodesRepository } from './nodes/nodes.repository.js';
+import { HouseholdsRepository } from './households/households.repository.js';
+import { HouseholdsRpc } from './households/households.rpc.js';
+import { HouseholdsService, PII_CIPHER } from './households/households.service.js';
+import { PiiCipher } from '@linli/privacy';
 import { NodesRpc } from './nodes/nodes.rpc.js';
 import { NodesService } from './nodes/nodes.service.js';
 
 @Module({})
 export class OrgModule {
-  static forRuntime(runtime: ServiceRuntime): DynamicModule {
+  static forRuntime(runtime: ServiceRuntime, cipher: PiiCipher): DynamicModule {
     return {
       module: OrgModule,
       providers: [
@@ -21,6 +25,10 @@ export class OrgModule {
         NodeHistoryRepository,
         NodesService,
         NodesRpc,
+        { provide: PII_CIPHER, useValue: cipher },
+        HouseholdsRepository,
+        HouseholdsService,
+        HouseholdsRpc,
       ],
     };
   }

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { PrincipalSchema, type Principal } from '@linli/contracts';
 import { RpcClient } from '@linli/messaging';
+import { PiiCipher } from '@linli/privacy';
 import { newId } from '@linli/persistence';
 import { createTestDatabase, natsUrl, testLogger, uniqueSuffix, type TestDatabase } from '@linli/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -39,6 +40,7 @@ export async function orgFixture(name: string): Promise<OrgFixture> {
     NATS_SUBJECT_PREFIX: prefix,
     NATS_STREAM_SUFFIX: streamSuffix,
     LOG_LEVEL: 'silent',
+    PII_ENCRYPTION_KEY: PiiCipher.generateKey(),
   });
   const org = await startOrgApp(config, { ops: false, logger: testLogger('org') });
   const nc = await connect({ servers: natsUrl });

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from './platform.js';
+import { developmentPiiKey, repoRoot } from './platform.js';
 import { platformSettings } from './settings.js';
 
 /**
@@ -10,7 +10,11 @@ import { platformSettings } from './settings.js';
  */
 const [command, ...rest] = process.argv.slice(2);
 const settings = platformSettings();
-const orgEnv = { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? settings.ORG_DATABASE_URL };
+const orgEnv = {
+  ...process.env,
+  DATABASE_URL: process.env.DATABASE_URL ?? settings.ORG_DATABASE_URL,
+  PII_ENCRYPTION_KEY: settings.PII_ENCRYPTION_KEY ?? developmentPiiKey(),
+};
 const orgCli = join(repoRoot, 'services/org/dist/cli.js');
 
 function org(args: string[]): never {

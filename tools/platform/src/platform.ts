@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +100,19 @@ async function waitReady(url: string, proc: Proc, timeoutMs = 60_000): Promise<v
 }
 
 /**
+ * The development key for personal data at rest: made once per checkout and kept (git-ignored) so that data
+ * encrypted yesterday can still be read today. Production takes PII_ENCRYPTION_KEY from a Secret.
+ */
+export function developmentPiiKey(): string {
+  const file = join(repoRoot, '.linli', 'dev-pii.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dirname(file), { recursive: true });
+  const key = randomBytes(32).toString('base64');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+/**
  * Brings the whole platform up on this machine: service databases and roles, migrations, the development
  * identity provider, the demo seed, org, governance and the gateway, each its own process, in that order.
  */
@@ -135,6 +149,7 @@ export async function startPlatform(
       DATABASE_URL: s.ORG_DATABASE_URL,
       HTTP_PORT: String(s.ORG_HTTP_PORT),
       OTEL_SERVICE_NAME: 'linli-org',
+      PII_ENCRYPTION_KEY: s.PII_ENCRYPTION_KEY ?? developmentPiiKey(),
     };
     const govEnv = {
       ...common,

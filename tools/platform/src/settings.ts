@@ -26,6 +26,8 @@ export function platformSettings(env: Record<string, string | undefined> = proce
       ORG_HTTP_PORT: port(3101),
       GOVERNANCE_HTTP_PORT: port(3102),
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** Org's key for personal data at rest; unset = a development key kept in .linli/dev-pii.key. */
+      PII_ENCRYPTION_KEY: z.string().optional(),
       /** Skip the demo seed (divisions and demo role assignments). */
       LINLI_SKIP_SEED: z.stringbool().default(false),
     },

@@ -1,9 +1,10 @@
 import { createLogger } from '@linli/observability';
-import { governanceConfig } from '../config.js';
+import { commonEnv, loadConfig, postgresUrl } from '@linli/config';
 import { governanceDataSource } from './data-source.js';
 
 /** Runs pending migrations once (a deploy Job or `npm start`), never from the service replicas. */
-const config = governanceConfig();
+// Migrations need only the database: no service secrets here.
+const config = loadConfig({ LOG_LEVEL: commonEnv.LOG_LEVEL, DATABASE_URL: postgresUrl() });
 const logger = createLogger('governance-migrate', config.LOG_LEVEL);
 const dataSource = governanceDataSource(config.DATABASE_URL, 1);
 await dataSource.initialize();

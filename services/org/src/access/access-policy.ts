@@ -13,7 +13,14 @@ export const SCOPED_ROLES = [
 ] as const;
 export type ScopedRoleName = (typeof SCOPED_ROLES)[number];
 
-export type Action = 'org.node.read' | 'org.node.write' | 'org.role.read' | 'org.role.grant';
+export type Action =
+  | 'org.node.read'
+  | 'org.node.write'
+  | 'org.role.read'
+  | 'org.role.grant'
+  | 'org.household.read'
+  | 'org.household.write'
+  | 'org.resident.read_id_full';
 
 const ALLOWED: Record<Action, readonly ScopedRoleName[]> = {
   'org.node.read': SCOPED_ROLES,
@@ -26,6 +33,23 @@ const ALLOWED: Record<Action, readonly ScopedRoleName[]> = {
   ],
   'org.role.read': ['city_admin', 'district_operator', 'street_operator', 'community_operator', 'auditor'],
   'org.role.grant': ['city_admin', 'district_operator', 'street_operator', 'community_operator'],
+  'org.household.read': [
+    'city_admin',
+    'district_operator',
+    'street_operator',
+    'community_operator',
+    'compound_manager',
+    'auditor',
+  ],
+  'org.household.write': [
+    'city_admin',
+    'district_operator',
+    'street_operator',
+    'community_operator',
+    'compound_manager',
+  ],
+  // VIEW_ID_FULL (PI-1): the community that registers residents and the city's administrators; every read is logged.
+  'org.resident.read_id_full': ['city_admin', 'community_operator'],
 };
 
 export const ACTIONS = Object.keys(ALLOWED) as Action[];

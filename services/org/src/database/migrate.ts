@@ -1,9 +1,10 @@
 import { createLogger } from '@linli/observability';
-import { orgConfig } from '../config.js';
+import { commonEnv, loadConfig, postgresUrl } from '@linli/config';
 import { orgDataSource } from './data-source.js';
 
 /** Runs pending migrations once (a deploy Job or `npm start`), never from the service replicas. */
-const config = orgConfig();
+// Migrations need only the database: no service secrets here.
+const config = loadConfig({ LOG_LEVEL: commonEnv.LOG_LEVEL, DATABASE_URL: postgresUrl() });
 const logger = createLogger('org-migrate', config.LOG_LEVEL);
 const dataSource = orgDataSource(config.DATABASE_URL, 1);
 await dataSource.initialize();

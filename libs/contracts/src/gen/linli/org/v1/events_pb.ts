@@ -8,6 +8,8 @@ import type { Timestamp, TimestampJson } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { ScopedRole, ScopedRoleJson } from "./access_pb.js";
 import { file_linli_org_v1_access } from "./access_pb.js";
+import type { MemberRelation, MemberRelationJson } from "./households_pb.js";
+import { file_linli_org_v1_households } from "./households_pb.js";
 import type { NodeKind, NodeKindJson, NodeRef, NodeRefJson } from "./nodes_pb.js";
 import { file_linli_org_v1_nodes } from "./nodes_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -16,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linli/org/v1/events.proto.
  */
 export const file_linli_org_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChlsaW5saS9vcmcvdjEvZXZlbnRzLnByb3RvEgxsaW5saS5vcmcudjEi/AEKDk5vZGVSZWdpc3RlcmVkEg8KB25vZGVfaWQYASABKAkSJAoEa2luZBgCIAEoDjIWLmxpbmxpLm9yZy52MS5Ob2RlS2luZBIMCgRuYW1lGAMgASgJEgwKBGNvZGUYBCABKAkSEQoJcGFyZW50X2lkGAUgASgJEigKCWFuY2VzdG9ycxgGIAMoCzIVLmxpbmxpLm9yZy52MS5Ob2RlUmVmEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChFhZ2dyZWdhdGVfdmVyc2lvbhgIIAEoAxIOCgZzb3VyY2UYCSABKAkixgEKC1JvbGVHcmFudGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIRCglub2RlX3BhdGgYBSADKAkSLwoLb2NjdXJyZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmdyYW50ZWRfYnkYByABKAkiswEKC1JvbGVSZXZva2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcmV2b2tlZF9ieRgGIAEoCSKOAQoLTm9kZVJlbmFtZWQSDwoHbm9kZV9pZBgBIAEoCRIQCghvbGRfbmFtZRgCIAEoCRIQCghuZXdfbmFtZRgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBSABKAMiwAEKCU5vZGVNb3ZlZBIPCgdub2RlX2lkGAEgASgJEhUKDW9sZF9wYXJlbnRfaWQYAiABKAkSFQoNbmV3X3BhcmVudF9pZBgDIAEoCRIoCglhbmNlc3RvcnMYBCADKAsyFS5saW5saS5vcmcudjEuTm9kZVJlZhIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBiABKAMiagoLTm9kZVJldGlyZWQSDwoHbm9kZV9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YAyABKANiBnByb3RvMw", [file_google_protobuf_timestamp, file_linli_org_v1_access, file_linli_org_v1_nodes]);
+  fileDesc("ChlsaW5saS9vcmcvdjEvZXZlbnRzLnByb3RvEgxsaW5saS5vcmcudjEi/AEKDk5vZGVSZWdpc3RlcmVkEg8KB25vZGVfaWQYASABKAkSJAoEa2luZBgCIAEoDjIWLmxpbmxpLm9yZy52MS5Ob2RlS2luZBIMCgRuYW1lGAMgASgJEgwKBGNvZGUYBCABKAkSEQoJcGFyZW50X2lkGAUgASgJEigKCWFuY2VzdG9ycxgGIAMoCzIVLmxpbmxpLm9yZy52MS5Ob2RlUmVmEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChFhZ2dyZWdhdGVfdmVyc2lvbhgIIAEoAxIOCgZzb3VyY2UYCSABKAkixgEKC1JvbGVHcmFudGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIRCglub2RlX3BhdGgYBSADKAkSLwoLb2NjdXJyZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmdyYW50ZWRfYnkYByABKAkiswEKC1JvbGVSZXZva2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcmV2b2tlZF9ieRgGIAEoCSKOAQoLTm9kZVJlbmFtZWQSDwoHbm9kZV9pZBgBIAEoCRIQCghvbGRfbmFtZRgCIAEoCRIQCghuZXdfbmFtZRgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBSABKAMiwAEKCU5vZGVNb3ZlZBIPCgdub2RlX2lkGAEgASgJEhUKDW9sZF9wYXJlbnRfaWQYAiABKAkSFQoNbmV3X3BhcmVudF9pZBgDIAEoCRIoCglhbmNlc3RvcnMYBCADKAsyFS5saW5saS5vcmcudjEuTm9kZVJlZhIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBiABKAMiagoLTm9kZVJldGlyZWQSDwoHbm9kZV9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YAyABKAMigAEKE0hvdXNlaG9sZFJlZ2lzdGVyZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEg8KB25vZGVfaWQYAiABKAkSEQoJbm9kZV9wYXRoGAMgAygJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKuAQoOUmVzaWRlbnRKb2luZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEhMKC3Jlc2lkZW50X2lkGAIgASgJEi4KCHJlbGF0aW9uGAMgASgOMhwubGlubGkub3JnLnYxLk1lbWJlclJlbGF0aW9uEhAKCGFkdWx0X29uGAQgASgJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKaAQoeSG91c2Vob2xkUmVwcmVzZW50YXRpdmVDaGFuZ2VkEhQKDGhvdXNlaG9sZF9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIcChRwcmV2aW91c19yZXNpZGVudF9pZBgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBiBnByb3RvMw", [file_google_protobuf_timestamp, file_linli_org_v1_access, file_linli_org_v1_households, file_linli_org_v1_nodes]);
 
 /**
  * NodeRegistered: a node was added to the tree, by an import or by an operator.
@@ -521,4 +523,207 @@ export type NodeRetiredJson = {
  */
 export const NodeRetiredSchema: GenMessage<NodeRetired, {jsonType: NodeRetiredJson}> = /*@__PURE__*/
   messageDesc(file_linli_org_v1_events, 5);
+
+/**
+ * HouseholdRegistered. Subject: evt.org.v1.household_registered.
+ *
+ * @generated from message linli.org.v1.HouseholdRegistered
+ */
+export type HouseholdRegistered = Message<"linli.org.v1.HouseholdRegistered"> & {
+  /**
+   * @generated from field: string household_id = 1;
+   */
+  householdId: string;
+
+  /**
+   * @generated from field: string node_id = 2;
+   */
+  nodeId: string;
+
+  /**
+   * Ids from the root down to node_id: consumers scope the household without calling org.
+   *
+   * @generated from field: repeated string node_path = 3;
+   */
+  nodePath: string[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 4;
+   */
+  occurredAt?: Timestamp | undefined;
+};
+
+/**
+ * HouseholdRegistered. Subject: evt.org.v1.household_registered.
+ *
+ * @generated from message linli.org.v1.HouseholdRegistered
+ */
+export type HouseholdRegisteredJson = {
+  /**
+   * @generated from field: string household_id = 1;
+   */
+  householdId?: string;
+
+  /**
+   * @generated from field: string node_id = 2;
+   */
+  nodeId?: string;
+
+  /**
+   * Ids from the root down to node_id: consumers scope the household without calling org.
+   *
+   * @generated from field: repeated string node_path = 3;
+   */
+  nodePath?: string[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 4;
+   */
+  occurredAt?: TimestampJson;
+};
+
+/**
+ * Describes the message linli.org.v1.HouseholdRegistered.
+ * Use `create(HouseholdRegisteredSchema)` to create a new message.
+ */
+export const HouseholdRegisteredSchema: GenMessage<HouseholdRegistered, {jsonType: HouseholdRegisteredJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_events, 6);
+
+/**
+ * ResidentJoined: a resident became a member of a household. Carries no name, ID or phone number; only the
+ * date the resident turns 18 (what voter rolls need, RC-3). Subject: evt.org.v1.resident_joined.
+ *
+ * @generated from message linli.org.v1.ResidentJoined
+ */
+export type ResidentJoined = Message<"linli.org.v1.ResidentJoined"> & {
+  /**
+   * @generated from field: string household_id = 1;
+   */
+  householdId: string;
+
+  /**
+   * @generated from field: string resident_id = 2;
+   */
+  residentId: string;
+
+  /**
+   * @generated from field: linli.org.v1.MemberRelation relation = 3;
+   */
+  relation: MemberRelation;
+
+  /**
+   * YYYY-MM-DD.
+   *
+   * @generated from field: string adult_on = 4;
+   */
+  adultOn: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 5;
+   */
+  occurredAt?: Timestamp | undefined;
+};
+
+/**
+ * ResidentJoined: a resident became a member of a household. Carries no name, ID or phone number; only the
+ * date the resident turns 18 (what voter rolls need, RC-3). Subject: evt.org.v1.resident_joined.
+ *
+ * @generated from message linli.org.v1.ResidentJoined
+ */
+export type ResidentJoinedJson = {
+  /**
+   * @generated from field: string household_id = 1;
+   */
+  householdId?: string;
+
+  /**
+   * @generated from field: string resident_id = 2;
+   */
+  residentId?: string;
+
+  /**
+   * @generated from field: linli.org.v1.MemberRelation relation = 3;
+   */
+  relation?: MemberRelationJson;
+
+  /**
+   * YYYY-MM-DD.
+   *
+   * @generated from field: string adult_on = 4;
+   */
+  adultOn?: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 5;
+   */
+  occurredAt?: TimestampJson;
+};
+
+/**
+ * Describes the message linli.org.v1.ResidentJoined.
+ * Use `create(ResidentJoinedSchema)` to create a new message.
+ */
+export const ResidentJoinedSchema: GenMessage<ResidentJoined, {jsonType: ResidentJoinedJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_events, 7);
+
+/**
+ * HouseholdRepresentativeChanged. Subject: evt.org.v1.household_representative_changed.
+ *
+ * @generated from message linli.org.v1.HouseholdRepresentativeChanged
+ */
+export type HouseholdRepresentativeChanged = Message<"linli.org.v1.HouseholdRepresentativeChanged"> & {
+  /**
+   * @generated from field: string household_id = 1;
+   */
+  householdId: string;
+
+  /**
+   * @generated from field: string resident_id = 2;
+   */
+  residentId: string;
+
+  /**
+   * @generated from field: string previous_resident_id = 3;
+   */
+  previousResidentId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 4;
+   */
+  occurredAt?: Timestamp | undefined;
+};
+
+/**
+ * HouseholdRepresentativeChanged. Subject: evt.org.v1.household_representative_changed.
+ *
+ * @generated from message linli.org.v1.HouseholdRepresentativeChanged
+ */
+export type HouseholdRepresentativeChangedJson = {
+  /**
+   * @generated from field: string household_id = 1;
+   */
+  householdId?: string;
+
+  /**
+   * @generated from field: string resident_id = 2;
+   */
+  residentId?: string;
+
+  /**
+   * @generated from field: string previous_resident_id = 3;
+   */
+  previousResidentId?: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 4;
+   */
+  occurredAt?: TimestampJson;
+};
+
+/**
+ * Describes the message linli.org.v1.HouseholdRepresentativeChanged.
+ * Use `create(HouseholdRepresentativeChangedSchema)` to create a new message.
+ */
+export const HouseholdRepresentativeChangedSchema: GenMessage<HouseholdRepresentativeChanged, {jsonType: HouseholdRepresentativeChangedJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_events, 8);
 

@@ -1,0 +1,3 @@
+import { swcEsm } from '../../jest.preset.mjs';
+
+export default { ...swcEsm, displayName: 'privacy' };

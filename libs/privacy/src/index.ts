@@ -1,0 +1,3 @@
+export * from './masking.js';
+export * from './pii-cipher.js';
+export * from './resident-id.js';
