@@ -7,12 +7,14 @@ import { CreateDivisionTree1764300000000 } from './migrations/1764300000000-crea
 import { AddHistorySearchAndRoles1764400000000 } from './migrations/1764400000000-add-history-search-and-roles.js';
 import { BackfillNodeVersions1764400000001 } from './migrations/1764400000001-backfill-node-versions.js';
 import { CreateHouseholdsAndResidents1764500000000 } from './migrations/1764500000000-create-households-and-residents.js';
+import { SiblingNamesByKindAndCode1764600000000 } from './migrations/1764600000000-sibling-names-by-kind-and-code.js';
 
 export const orgMigrations = [
   CreateDivisionTree1764300000000,
   AddHistorySearchAndRoles1764400000000,
   BackfillNodeVersions1764400000001,
   CreateHouseholdsAndResidents1764500000000,
+  SiblingNamesByKindAndCode1764600000000,
 ];
 
 /** The org service's data source: database `linli_org`, used by the app and by migrate.ts. */

@@ -232,6 +232,23 @@ export class NodesRepository {
     return moved.map((m) => m.id);
   }
 
+  /** Whether a live sibling of the same kind already has this name (operators' nodes must not duplicate any). */
+  async siblingNameTaken(
+    manager: EntityManager,
+    parentId: string,
+    kind: string,
+    name: string,
+    exceptId?: string,
+  ) {
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM nodes WHERE parent_id = $1 AND kind = $2 AND name = $3 AND retired_at IS NULL
+          AND ($4::uuid IS NULL OR id <> $4::uuid)
+        LIMIT 1`,
+      [parentId, kind, name, exceptId ?? null],
+    );
+    return rows.length > 0;
+  }
+
   async findProcessedRequest(subject: string, requestId: string): Promise<string | undefined> {
     const rows: Array<{ result_id: string }> = await this.dataSource.query(
       `SELECT result_id FROM processed_requests WHERE subject = $1 AND request_id = $2`,

@@ -216,6 +216,8 @@ export class NodesService {
     const name = req.name.trim();
     try {
       await withTransaction(this.dataSource, async (manager) => {
+        if (await this.nodes.siblingNameTaken(manager, parent.id, kindName(req.kind), name))
+          throw NodesError.nameTaken();
         await this.nodes.insert(manager, {
           id,
           kind: kindName(req.kind),
@@ -281,6 +283,12 @@ export class NodesService {
     const name = req.name.trim();
     try {
       await withTransaction(this.dataSource, async (manager) => {
+        if (
+          node.parentId &&
+          (await this.nodes.siblingNameTaken(manager, node.parentId, node.kind, name, node.id))
+        ) {
+          throw NodesError.nameTaken();
+        }
         if (!(await this.nodes.rename(manager, node.id, name, req.expectedVersion)))
           throw NodesError.versionConflict();
         await this.history.record(manager, [node.id], {
