@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@linli/observability';
 import { grantDemoAssignments } from './access/demo-assignments.js';
@@ -7,12 +8,20 @@ import { orgDataSource } from './database/data-source.js';
 import { importDivisions } from './divisions/divisions.import.js';
 
 const USAGE = `usage: org-cli <command> [options]
-  import-divisions [--scope 5101]   import statistical divisions ('' = national, 51 = a province, 5101 = Chengdu)
+  import-divisions [--scope 5101] [--edition 2023] [--data-dir DIR] [--report diff.json]
+                                    import statistical divisions ('' = national, 51 = a province, 5101 = Chengdu);
+                                    a newer edition's renamed and retired codes go to the report (AD-4)
   seed-demo --realm <realm.json>    import Chengdu and grant the demo operators their scoped roles`;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { scope: { type: 'string', default: '5101' }, realm: { type: 'string' } },
+  options: {
+    scope: { type: 'string', default: '5101' },
+    realm: { type: 'string' },
+    report: { type: 'string' },
+    'data-dir': { type: 'string' },
+    edition: { type: 'string', default: '2023' },
+  },
 });
 
 const config = orgConfig();
@@ -40,13 +49,27 @@ try {
   const report = await importDivisions(dataSource, {
     scope,
     logger,
+    dataDir: values['data-dir'],
+    edition: values.edition,
     onProgress: progress(`importing ${scope || 'national'} divisions`),
   });
   process.stderr.write('\n');
   logger.info(
-    { added: report.added, unchanged: report.unchanged, renamed: report.renamed },
+    {
+      added: report.added,
+      unchanged: report.unchanged,
+      renamed: report.renamed.length,
+      retired: report.retired.length,
+    },
     'divisions imported',
   );
+  if (values.report) {
+    await writeFile(values.report, JSON.stringify(report, null, 2));
+    logger.info(
+      { file: values.report },
+      'diff report written (AD-4: renamed and retired codes are reported, not applied)',
+    );
+  }
   if (command === 'seed-demo') {
     if (!values.realm) throw new Error('seed-demo needs --realm <realm.json>');
     const granted = await grantDemoAssignments(dataSource, values.realm);

@@ -119,12 +119,17 @@ export async function* readDivisions(
   }
 }
 
+/** AD-4: what a (newer) edition changes, reported, never applied silently to history. */
 export interface ImportReport {
   scope: string;
+  edition: string;
   seen: number;
   added: number;
   unchanged: number;
+  /** Codes whose official name differs in this edition (the node keeps its name until an operator renames it). */
   renamed: Array<{ code: string; from: string; to: string }>;
+  /** Imported codes in scope that this edition no longer has (the nodes stay until an operator retires them). */
+  retired: Array<{ code: string; name: string }>;
 }
 
 /**
@@ -142,7 +147,16 @@ export async function importDivisions(
     onProgress?: (done: number) => void;
   },
 ): Promise<ImportReport> {
-  const report: ImportReport = { scope: options.scope, seen: 0, added: 0, unchanged: 0, renamed: [] };
+  const report: ImportReport = {
+    scope: options.scope,
+    edition: options.edition ?? '2023',
+    seen: 0,
+    added: 0,
+    unchanged: 0,
+    renamed: [],
+    retired: [],
+  };
+  const seenCodes = new Set<string>();
   const known = new Map<string, { id: string; path: string; depth: number; name: string; kind: string }>();
   const existing: Array<{
     id: string;
@@ -152,8 +166,10 @@ export async function importDivisions(
     name: string;
     kind: string;
     official_name: string | null;
+    source: 'import' | 'operator';
   }> = await dataSource.query(
-    `SELECT id, code, path::text AS path, depth, name, kind, official_name FROM nodes WHERE code IS NOT NULL AND retired_at IS NULL`,
+    `SELECT id, code, path::text AS path, depth, name, kind, official_name, source FROM nodes
+      WHERE code IS NOT NULL AND retired_at IS NULL`,
   );
   const officialNames = new Map<string, string | null>();
   for (const r of existing) {
@@ -174,6 +190,7 @@ export async function importDivisions(
       for (const row of batch) {
         report.seen++;
         if (!CODE_PATTERN.test(row.code)) throw new Error(`bad code in source data: ${row.code}`);
+        seenCodes.add(row.code);
         const have = known.get(row.code);
         if (have) {
           const was = officialNames.get(row.code);
@@ -228,8 +245,19 @@ export async function importDivisions(
     });
     options.onProgress?.(report.seen);
   }
+  for (const r of existing) {
+    if (r.source === 'import' && r.code.startsWith(options.scope) && !seenCodes.has(r.code)) {
+      report.retired.push({ code: r.code, name: r.name });
+    }
+  }
   options.logger.info(
-    { scope: options.scope, seen: report.seen, added: report.added, renamed: report.renamed.length },
+    {
+      scope: options.scope,
+      seen: report.seen,
+      added: report.added,
+      renamed: report.renamed.length,
+      retired: report.retired.length,
+    },
     'division import finished',
   );
   return report;
