@@ -18,7 +18,6 @@ const SELECT_NODE = `
          (SELECT count(*)::int FROM nodes c WHERE c.parent_id = n.id AND c.retired_at IS NULL) AS child_count
     FROM nodes n WHERE n.id = $1 AND n.retired_at IS NULL`;
 
-
 interface Result {
   label: string;
   requests: number;

@@ -13,7 +13,9 @@ export function machine(): string {
 export async function writeSection(id: string, body: string): Promise<void> {
   const file = join(repoRoot, 'docs/benchmarks.md');
   const section = `<!-- bench:${id}:start -->\n${body.trim()}\n<!-- bench:${id}:end -->`;
-  let doc = await readFile(file, 'utf8').catch(() => '# Benchmarks\n\nNumbers measured with `npm run bench`.\n');
+  let doc = await readFile(file, 'utf8').catch(
+    () => '# Benchmarks\n\nNumbers measured with `npm run bench`.\n',
+  );
   const re = new RegExp(`<!-- bench:${id}:start -->[\\s\\S]*<!-- bench:${id}:end -->`);
   doc = re.test(doc) ? doc.replace(re, section) : `${doc.trimEnd()}\n\n${section}\n`;
   await writeFile(file, doc);

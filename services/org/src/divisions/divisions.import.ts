@@ -245,6 +245,8 @@ export async function importDivisions(
     });
     options.onProgress?.(report.seen);
   }
+  // Fresh statistics after a bulk load: without them the planner picks bad plans for subtree queries.
+  if (report.added > 1000) await dataSource.query('ANALYZE nodes, node_versions');
   for (const r of existing) {
     if (r.source === 'import' && r.code.startsWith(options.scope) && !seenCodes.has(r.code)) {
       report.retired.push({ code: r.code, name: r.name });
