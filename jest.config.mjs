@@ -18,5 +18,5 @@ export default {
   projects: projects.map((p) => `<rootDir>/${p}/jest.config.mjs`),
   // Integration suites share one PostgreSQL and one NATS server on 2 cores.
   maxWorkers: 2,
-  testTimeout: 30000,
+  testTimeout: 60000,
 };

@@ -16,6 +16,8 @@ describe('e2e: BOLA matrix over every org route', () => {
   > = {} as never;
   const assignment: Record<string, string> = {};
   const household: Record<string, { id: string; residentId: string }> = {};
+  const organisation: Record<string, string> = {};
+  const membership: Record<string, string> = {};
   let idSequence = 1;
   const newIdNumber = () => composeResidentId('510108', '1980-05-0' + ((idSequence % 9) + 1), idSequence++);
 
@@ -63,6 +65,24 @@ describe('e2e: BOLA matrix over every org route', () => {
         })
       ).json()) as { members: Array<{ resident: { id: string } }> };
       household[key] = { id: h.id, residentId: withHead.members[0].resident.id };
+      const org = (await (
+        await api(`/v1/org/nodes/${created.id}/organisations`, tokens.admin, {
+          method: 'POST',
+          body: JSON.stringify({ type: 'owners_committee', name: `${key}业主委员会` }),
+        })
+      ).json()) as { id: string };
+      organisation[key] = org.id;
+      const appointed = (await (
+        await api(`/v1/org/organisations/${org.id}/memberships`, tokens.admin, {
+          method: 'POST',
+          body: JSON.stringify({
+            residentId: household[key].residentId,
+            position: '主任',
+            termStart: '2026-01-01',
+          }),
+        })
+      ).json()) as { id: string };
+      membership[key] = appointed.id;
     }
   }, 120_000);
 
@@ -220,6 +240,52 @@ describe('e2e: BOLA matrix over every org route', () => {
       name: 'GET /v1/org/residents/{id}',
       call: (_t, k, key) => api(`/v1/org/residents/${household[key].residentId}`, k),
       ok: 200,
+      denied: 'not-found',
+    },
+    {
+      name: 'POST /v1/org/nodes/{id}/organisations',
+      call: (t, k, key) =>
+        api(`/v1/org/nodes/${t.id}/organisations`, k, {
+          method: 'POST',
+          body: JSON.stringify({ type: 'party_organisation', name: `${key}党小组${Math.random()}` }),
+        }),
+      ok: 201,
+      denied: 'not-found',
+    },
+    {
+      name: 'GET /v1/org/nodes/{id}/organisations',
+      call: (t, k) => api(`/v1/org/nodes/${t.id}/organisations`, k),
+      ok: 200,
+      denied: 'not-found',
+    },
+    {
+      name: 'GET /v1/org/organisations/{id}',
+      call: (_t, k, key) => api(`/v1/org/organisations/${organisation[key]}`, k),
+      ok: 200,
+      denied: 'not-found',
+    },
+    {
+      name: 'POST /v1/org/memberships/{id}/end',
+      call: (_t, k, key) =>
+        api(`/v1/org/memberships/${membership[key]}/end`, k, {
+          method: 'POST',
+          body: JSON.stringify({ reason: 'test' }),
+        }),
+      ok: 204,
+      denied: 'not-found',
+    },
+    {
+      name: 'POST /v1/org/organisations/{id}/memberships',
+      call: (_t, k, key) =>
+        api(`/v1/org/organisations/${organisation[key]}/memberships`, k, {
+          method: 'POST',
+          body: JSON.stringify({
+            residentId: household[key].residentId,
+            position: '委员',
+            termStart: '2027-01-01',
+          }),
+        }),
+      ok: 201,
       denied: 'not-found',
     },
     {

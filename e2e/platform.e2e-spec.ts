@@ -101,7 +101,7 @@ describe('e2e: the platform as `npm start` runs it', () => {
         expect(res.status).toBe(200);
         return (await res.json()) as Record<string, unknown>;
       },
-      { timeoutMs: 10_000, intervalMs: 100 },
+      { timeoutMs: 25_000, intervalMs: 100 },
     );
     expect(summary).toMatchObject({
       communityId: node.id,
@@ -189,7 +189,7 @@ describe('e2e: the platform as `npm start` runs it', () => {
         ).toBe(true);
         return inTrace;
       },
-      { timeoutMs: 10_000, intervalMs: 200 },
+      { timeoutMs: 25_000, intervalMs: 200 },
     );
     const send = trace.find((s) => s.service === 'linli-gateway' && s.name.endsWith('register_node send'))!;
     const process_ = trace.find(

@@ -42,6 +42,8 @@ export async function bootPlatform(): Promise<E2EPlatform> {
     ORG_HTTP_PORT: String(await freePort()),
     GOVERNANCE_HTTP_PORT: String(await freePort()),
     LOG_LEVEL: 'info',
+    // Suites run side by side on 2 cores: give a loaded machine time rather than fail on a slow reply.
+    RPC_TIMEOUT_MS: '15000',
     PII_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   });
   const logs: string[] = [];

@@ -9,6 +9,7 @@ import { HealthController, NATS_CONNECTION } from './health/health.controller.js
 import { NodesController } from './org/nodes.controller.js';
 import { RoleAssignmentsController } from './org/role-assignments.controller.js';
 import { HouseholdsController } from './org/households.controller.js';
+import { OrganisationsController } from './org/organisations.controller.js';
 
 /** The HTTP edge: no database and no business rules; one folder per context. */
 @Module({})
@@ -21,6 +22,7 @@ export class GatewayModule {
         NodesController,
         RoleAssignmentsController,
         HouseholdsController,
+        OrganisationsController,
         CommunitiesController,
       ],
       providers: [

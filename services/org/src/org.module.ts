@@ -8,6 +8,9 @@ import { HouseholdsRepository } from './households/households.repository.js';
 import { HouseholdsRpc } from './households/households.rpc.js';
 import { HouseholdsService, PII_CIPHER } from './households/households.service.js';
 import { PiiCipher } from '@linli/privacy';
+import { OrganisationsRepository } from './organisations/organisations.repository.js';
+import { OrganisationsRpc } from './organisations/organisations.rpc.js';
+import { OrganisationsService } from './organisations/organisations.service.js';
 import { NodesRpc } from './nodes/nodes.rpc.js';
 import { NodesService } from './nodes/nodes.service.js';
 
@@ -29,6 +32,9 @@ export class OrgModule {
         HouseholdsRepository,
         HouseholdsService,
         HouseholdsRpc,
+        OrganisationsRepository,
+        OrganisationsService,
+        OrganisationsRpc,
       ],
     };
   }

@@ -206,6 +206,7 @@ export async function startPlatform(
         HTTP_HOST: '127.0.0.1',
         OIDC_ISSUER: issuer,
         OIDC_AUDIENCE: 'linli-api',
+        RPC_TIMEOUT_MS: String(s.RPC_TIMEOUT_MS),
         OTEL_SERVICE_NAME: 'linli-gateway',
       },
       out,

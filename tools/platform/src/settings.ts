@@ -25,6 +25,8 @@ export function platformSettings(env: Record<string, string | undefined> = proce
       GATEWAY_PORT: port(3000),
       ORG_HTTP_PORT: port(3101),
       GOVERNANCE_HTTP_PORT: port(3102),
+      /** The gateway's time-out for a call to a service (→ 504). */
+      RPC_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       /** Org's key for personal data at rest; unset = a development key kept in .linli/dev-pii.key. */
       PII_ENCRYPTION_KEY: z.string().optional(),

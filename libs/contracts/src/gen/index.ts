@@ -7,6 +7,7 @@ export * from './linli/org/v1/access_pb.js';
 export * from './linli/org/v1/events_pb.js';
 export * from './linli/org/v1/households_pb.js';
 export * from './linli/org/v1/nodes_pb.js';
+export * from './linli/org/v1/organisations_pb.js';
 
 import { file_linli_common_v1_error } from './linli/common/v1/error_pb.js';
 import { file_linli_common_v1_principal } from './linli/common/v1/principal_pb.js';
@@ -15,6 +16,7 @@ import { file_linli_org_v1_access } from './linli/org/v1/access_pb.js';
 import { file_linli_org_v1_events } from './linli/org/v1/events_pb.js';
 import { file_linli_org_v1_households } from './linli/org/v1/households_pb.js';
 import { file_linli_org_v1_nodes } from './linli/org/v1/nodes_pb.js';
+import { file_linli_org_v1_organisations } from './linli/org/v1/organisations_pb.js';
 
 /** Every proto file of the platform. */
-export const allProtoFiles = [file_linli_common_v1_error, file_linli_common_v1_principal, file_linli_governance_v1_communities, file_linli_org_v1_access, file_linli_org_v1_events, file_linli_org_v1_households, file_linli_org_v1_nodes];
+export const allProtoFiles = [file_linli_common_v1_error, file_linli_common_v1_principal, file_linli_governance_v1_communities, file_linli_org_v1_access, file_linli_org_v1_events, file_linli_org_v1_households, file_linli_org_v1_nodes, file_linli_org_v1_organisations];

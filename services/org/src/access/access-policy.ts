@@ -20,7 +20,9 @@ export type Action =
   | 'org.role.grant'
   | 'org.household.read'
   | 'org.household.write'
-  | 'org.resident.read_id_full';
+  | 'org.resident.read_id_full'
+  | 'org.organisation.read'
+  | 'org.organisation.write';
 
 const ALLOWED: Record<Action, readonly ScopedRoleName[]> = {
   'org.node.read': SCOPED_ROLES,
@@ -50,6 +52,8 @@ const ALLOWED: Record<Action, readonly ScopedRoleName[]> = {
   ],
   // VIEW_ID_FULL (PI-1): the community that registers residents and the city's administrators; every read is logged.
   'org.resident.read_id_full': ['city_admin', 'community_operator'],
+  'org.organisation.read': SCOPED_ROLES,
+  'org.organisation.write': ['city_admin', 'district_operator', 'street_operator', 'community_operator'],
 };
 
 export const ACTIONS = Object.keys(ALLOWED) as Action[];

@@ -8,6 +8,7 @@ import { AddHistorySearchAndRoles1764400000000 } from './migrations/176440000000
 import { BackfillNodeVersions1764400000001 } from './migrations/1764400000001-backfill-node-versions.js';
 import { CreateHouseholdsAndResidents1764500000000 } from './migrations/1764500000000-create-households-and-residents.js';
 import { SiblingNamesByKindAndCode1764600000000 } from './migrations/1764600000000-sibling-names-by-kind-and-code.js';
+import { CreateOrganisations1764700000000 } from './migrations/1764700000000-create-organisations.js';
 
 export const orgMigrations = [
   CreateDivisionTree1764300000000,
@@ -15,6 +16,7 @@ export const orgMigrations = [
   BackfillNodeVersions1764400000001,
   CreateHouseholdsAndResidents1764500000000,
   SiblingNamesByKindAndCode1764600000000,
+  CreateOrganisations1764700000000,
 ];
 
 /** The org service's data source: database `linli_org`, used by the app and by migrate.ts. */

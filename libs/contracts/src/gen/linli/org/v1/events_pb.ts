@@ -12,13 +12,15 @@ import type { MemberRelation, MemberRelationJson } from "./households_pb.js";
 import { file_linli_org_v1_households } from "./households_pb.js";
 import type { NodeKind, NodeKindJson, NodeRef, NodeRefJson } from "./nodes_pb.js";
 import { file_linli_org_v1_nodes } from "./nodes_pb.js";
+import type { OrganisationType, OrganisationTypeJson } from "./organisations_pb.js";
+import { file_linli_org_v1_organisations } from "./organisations_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file linli/org/v1/events.proto.
  */
 export const file_linli_org_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChlsaW5saS9vcmcvdjEvZXZlbnRzLnByb3RvEgxsaW5saS5vcmcudjEi/AEKDk5vZGVSZWdpc3RlcmVkEg8KB25vZGVfaWQYASABKAkSJAoEa2luZBgCIAEoDjIWLmxpbmxpLm9yZy52MS5Ob2RlS2luZBIMCgRuYW1lGAMgASgJEgwKBGNvZGUYBCABKAkSEQoJcGFyZW50X2lkGAUgASgJEigKCWFuY2VzdG9ycxgGIAMoCzIVLmxpbmxpLm9yZy52MS5Ob2RlUmVmEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChFhZ2dyZWdhdGVfdmVyc2lvbhgIIAEoAxIOCgZzb3VyY2UYCSABKAkixgEKC1JvbGVHcmFudGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIRCglub2RlX3BhdGgYBSADKAkSLwoLb2NjdXJyZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmdyYW50ZWRfYnkYByABKAkiswEKC1JvbGVSZXZva2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcmV2b2tlZF9ieRgGIAEoCSKOAQoLTm9kZVJlbmFtZWQSDwoHbm9kZV9pZBgBIAEoCRIQCghvbGRfbmFtZRgCIAEoCRIQCghuZXdfbmFtZRgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBSABKAMiwAEKCU5vZGVNb3ZlZBIPCgdub2RlX2lkGAEgASgJEhUKDW9sZF9wYXJlbnRfaWQYAiABKAkSFQoNbmV3X3BhcmVudF9pZBgDIAEoCRIoCglhbmNlc3RvcnMYBCADKAsyFS5saW5saS5vcmcudjEuTm9kZVJlZhIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBiABKAMiagoLTm9kZVJldGlyZWQSDwoHbm9kZV9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YAyABKAMigAEKE0hvdXNlaG9sZFJlZ2lzdGVyZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEg8KB25vZGVfaWQYAiABKAkSEQoJbm9kZV9wYXRoGAMgAygJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKuAQoOUmVzaWRlbnRKb2luZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEhMKC3Jlc2lkZW50X2lkGAIgASgJEi4KCHJlbGF0aW9uGAMgASgOMhwubGlubGkub3JnLnYxLk1lbWJlclJlbGF0aW9uEhAKCGFkdWx0X29uGAQgASgJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKaAQoeSG91c2Vob2xkUmVwcmVzZW50YXRpdmVDaGFuZ2VkEhQKDGhvdXNlaG9sZF9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIcChRwcmV2aW91c19yZXNpZGVudF9pZBgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBiBnByb3RvMw", [file_google_protobuf_timestamp, file_linli_org_v1_access, file_linli_org_v1_households, file_linli_org_v1_nodes]);
+  fileDesc("ChlsaW5saS9vcmcvdjEvZXZlbnRzLnByb3RvEgxsaW5saS5vcmcudjEi/AEKDk5vZGVSZWdpc3RlcmVkEg8KB25vZGVfaWQYASABKAkSJAoEa2luZBgCIAEoDjIWLmxpbmxpLm9yZy52MS5Ob2RlS2luZBIMCgRuYW1lGAMgASgJEgwKBGNvZGUYBCABKAkSEQoJcGFyZW50X2lkGAUgASgJEigKCWFuY2VzdG9ycxgGIAMoCzIVLmxpbmxpLm9yZy52MS5Ob2RlUmVmEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChFhZ2dyZWdhdGVfdmVyc2lvbhgIIAEoAxIOCgZzb3VyY2UYCSABKAkixgEKC1JvbGVHcmFudGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIRCglub2RlX3BhdGgYBSADKAkSLwoLb2NjdXJyZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmdyYW50ZWRfYnkYByABKAkiswEKC1JvbGVSZXZva2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcmV2b2tlZF9ieRgGIAEoCSKOAQoLTm9kZVJlbmFtZWQSDwoHbm9kZV9pZBgBIAEoCRIQCghvbGRfbmFtZRgCIAEoCRIQCghuZXdfbmFtZRgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBSABKAMiwAEKCU5vZGVNb3ZlZBIPCgdub2RlX2lkGAEgASgJEhUKDW9sZF9wYXJlbnRfaWQYAiABKAkSFQoNbmV3X3BhcmVudF9pZBgDIAEoCRIoCglhbmNlc3RvcnMYBCADKAsyFS5saW5saS5vcmcudjEuTm9kZVJlZhIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBiABKAMiagoLTm9kZVJldGlyZWQSDwoHbm9kZV9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YAyABKAMigAEKE0hvdXNlaG9sZFJlZ2lzdGVyZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEg8KB25vZGVfaWQYAiABKAkSEQoJbm9kZV9wYXRoGAMgAygJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKuAQoOUmVzaWRlbnRKb2luZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEhMKC3Jlc2lkZW50X2lkGAIgASgJEi4KCHJlbGF0aW9uGAMgASgOMhwubGlubGkub3JnLnYxLk1lbWJlclJlbGF0aW9uEhAKCGFkdWx0X29uGAQgASgJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKaAQoeSG91c2Vob2xkUmVwcmVzZW50YXRpdmVDaGFuZ2VkEhQKDGhvdXNlaG9sZF9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIcChRwcmV2aW91c19yZXNpZGVudF9pZBgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAirwEKFk9yZ2FuaXNhdGlvblJlZ2lzdGVyZWQSFwoPb3JnYW5pc2F0aW9uX2lkGAEgASgJEg8KB25vZGVfaWQYAiABKAkSLAoEdHlwZRgDIAEoDjIeLmxpbmxpLm9yZy52MS5PcmdhbmlzYXRpb25UeXBlEgwKBG5hbWUYBCABKAkSLwoLb2NjdXJyZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIsEBChFNZW1iZXJzaGlwU3RhcnRlZBIVCg1tZW1iZXJzaGlwX2lkGAEgASgJEhcKD29yZ2FuaXNhdGlvbl9pZBgCIAEoCRITCgtyZXNpZGVudF9pZBgDIAEoCRIQCghwb3NpdGlvbhgEIAEoCRISCgp0ZXJtX3N0YXJ0GAUgASgJEhAKCHRlcm1fZW5kGAYgASgJEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKHAQoPTWVtYmVyc2hpcEVuZGVkEhUKDW1lbWJlcnNoaXBfaWQYASABKAkSFwoPb3JnYW5pc2F0aW9uX2lkGAIgASgJEhMKC3Jlc2lkZW50X2lkGAMgASgJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcGIGcHJvdG8z", [file_google_protobuf_timestamp, file_linli_org_v1_access, file_linli_org_v1_households, file_linli_org_v1_nodes, file_linli_org_v1_organisations]);
 
 /**
  * NodeRegistered: a node was added to the tree, by an import or by an operator.
@@ -726,4 +728,227 @@ export type HouseholdRepresentativeChangedJson = {
  */
 export const HouseholdRepresentativeChangedSchema: GenMessage<HouseholdRepresentativeChanged, {jsonType: HouseholdRepresentativeChangedJson}> = /*@__PURE__*/
   messageDesc(file_linli_org_v1_events, 8);
+
+/**
+ * OrganisationRegistered. Subject: evt.org.v1.organisation_registered.
+ *
+ * @generated from message linli.org.v1.OrganisationRegistered
+ */
+export type OrganisationRegistered = Message<"linli.org.v1.OrganisationRegistered"> & {
+  /**
+   * @generated from field: string organisation_id = 1;
+   */
+  organisationId: string;
+
+  /**
+   * @generated from field: string node_id = 2;
+   */
+  nodeId: string;
+
+  /**
+   * @generated from field: linli.org.v1.OrganisationType type = 3;
+   */
+  type: OrganisationType;
+
+  /**
+   * @generated from field: string name = 4;
+   */
+  name: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 5;
+   */
+  occurredAt?: Timestamp | undefined;
+};
+
+/**
+ * OrganisationRegistered. Subject: evt.org.v1.organisation_registered.
+ *
+ * @generated from message linli.org.v1.OrganisationRegistered
+ */
+export type OrganisationRegisteredJson = {
+  /**
+   * @generated from field: string organisation_id = 1;
+   */
+  organisationId?: string;
+
+  /**
+   * @generated from field: string node_id = 2;
+   */
+  nodeId?: string;
+
+  /**
+   * @generated from field: linli.org.v1.OrganisationType type = 3;
+   */
+  type?: OrganisationTypeJson;
+
+  /**
+   * @generated from field: string name = 4;
+   */
+  name?: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 5;
+   */
+  occurredAt?: TimestampJson;
+};
+
+/**
+ * Describes the message linli.org.v1.OrganisationRegistered.
+ * Use `create(OrganisationRegisteredSchema)` to create a new message.
+ */
+export const OrganisationRegisteredSchema: GenMessage<OrganisationRegistered, {jsonType: OrganisationRegisteredJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_events, 9);
+
+/**
+ * MembershipStarted: a resident holds a position in an organisation for a term. Subject: evt.org.v1.membership_started.
+ *
+ * @generated from message linli.org.v1.MembershipStarted
+ */
+export type MembershipStarted = Message<"linli.org.v1.MembershipStarted"> & {
+  /**
+   * @generated from field: string membership_id = 1;
+   */
+  membershipId: string;
+
+  /**
+   * @generated from field: string organisation_id = 2;
+   */
+  organisationId: string;
+
+  /**
+   * @generated from field: string resident_id = 3;
+   */
+  residentId: string;
+
+  /**
+   * @generated from field: string position = 4;
+   */
+  position: string;
+
+  /**
+   * @generated from field: string term_start = 5;
+   */
+  termStart: string;
+
+  /**
+   * @generated from field: string term_end = 6;
+   */
+  termEnd: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 7;
+   */
+  occurredAt?: Timestamp | undefined;
+};
+
+/**
+ * MembershipStarted: a resident holds a position in an organisation for a term. Subject: evt.org.v1.membership_started.
+ *
+ * @generated from message linli.org.v1.MembershipStarted
+ */
+export type MembershipStartedJson = {
+  /**
+   * @generated from field: string membership_id = 1;
+   */
+  membershipId?: string;
+
+  /**
+   * @generated from field: string organisation_id = 2;
+   */
+  organisationId?: string;
+
+  /**
+   * @generated from field: string resident_id = 3;
+   */
+  residentId?: string;
+
+  /**
+   * @generated from field: string position = 4;
+   */
+  position?: string;
+
+  /**
+   * @generated from field: string term_start = 5;
+   */
+  termStart?: string;
+
+  /**
+   * @generated from field: string term_end = 6;
+   */
+  termEnd?: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 7;
+   */
+  occurredAt?: TimestampJson;
+};
+
+/**
+ * Describes the message linli.org.v1.MembershipStarted.
+ * Use `create(MembershipStartedSchema)` to create a new message.
+ */
+export const MembershipStartedSchema: GenMessage<MembershipStarted, {jsonType: MembershipStartedJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_events, 10);
+
+/**
+ * MembershipEnded. Subject: evt.org.v1.membership_ended.
+ *
+ * @generated from message linli.org.v1.MembershipEnded
+ */
+export type MembershipEnded = Message<"linli.org.v1.MembershipEnded"> & {
+  /**
+   * @generated from field: string membership_id = 1;
+   */
+  membershipId: string;
+
+  /**
+   * @generated from field: string organisation_id = 2;
+   */
+  organisationId: string;
+
+  /**
+   * @generated from field: string resident_id = 3;
+   */
+  residentId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 4;
+   */
+  occurredAt?: Timestamp | undefined;
+};
+
+/**
+ * MembershipEnded. Subject: evt.org.v1.membership_ended.
+ *
+ * @generated from message linli.org.v1.MembershipEnded
+ */
+export type MembershipEndedJson = {
+  /**
+   * @generated from field: string membership_id = 1;
+   */
+  membershipId?: string;
+
+  /**
+   * @generated from field: string organisation_id = 2;
+   */
+  organisationId?: string;
+
+  /**
+   * @generated from field: string resident_id = 3;
+   */
+  residentId?: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 4;
+   */
+  occurredAt?: TimestampJson;
+};
+
+/**
+ * Describes the message linli.org.v1.MembershipEnded.
+ * Use `create(MembershipEndedSchema)` to create a new message.
+ */
+export const MembershipEndedSchema: GenMessage<MembershipEnded, {jsonType: MembershipEndedJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_events, 11);
 
