@@ -243,6 +243,23 @@ describe('e2e: BOLA matrix over every org route', () => {
       denied: 'not-found',
     },
     {
+      // Streets only, and a street lies above a community operator's subtree: every column answers 404 (or 401);
+      // the allowed case (a city administrator) is proven in services/org/test/tree.int-spec.ts.
+      name: 'PUT /v1/org/nodes/{id}/managing-authority',
+      call: async (t, k) => {
+        const path = (await (await api(`/v1/org/nodes/${t.communityId}/path`, tokens.admin)).json()) as {
+          items: Array<{ id: string; kind: string }>;
+        };
+        const street = path.items.find((n) => ['street', 'town', 'township'].includes(n.kind))!;
+        return api(`/v1/org/nodes/${street.id}/managing-authority`, k, {
+          method: 'PUT',
+          body: JSON.stringify({ authorityNodeId: null, reason: 'test' }),
+        });
+      },
+      ok: 404,
+      denied: 'not-found',
+    },
+    {
       name: 'POST /v1/org/nodes/{id}/organisations',
       call: (t, k, key) =>
         api(`/v1/org/nodes/${t.id}/organisations`, k, {

@@ -156,6 +156,7 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
     expect(res.status).toBe(200);
     expect(res.headers['x-request-id']).toBe('req-abc');
     expect(res.body).toMatchObject({
+      managingAuthorityId: null,
       id: NODE_ID,
       kind: 'community',
       name: '关口场社区',
@@ -280,6 +281,7 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
       '/v1/org/nodes/{id}/children',
       '/v1/org/nodes/{id}/counts',
       '/v1/org/nodes/{id}/households',
+      '/v1/org/nodes/{id}/managing-authority',
       '/v1/org/nodes/{id}/move',
       '/v1/org/nodes/{id}/organisations',
       '/v1/org/nodes/{id}/path',

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
   ApiBearerAuth,
@@ -18,6 +18,7 @@ import { ServiceCaller } from '../common/rpc.gateway.js';
 import {
   ChildrenQuery,
   FindNodesQuery,
+  ManagingAuthorityBody,
   MoveNodeBody,
   NodeCountsDto,
   NodeDto,
@@ -236,6 +237,25 @@ export class NodesController {
         reason: body.reason ?? '',
         expectedVersion: BigInt(body.expectedVersion ?? 0),
       },
+      principal,
+    );
+    return toNodeDto(node!);
+  }
+
+  @Put(':id/managing-authority')
+  @ApiOperation({
+    summary: 'Set the zone or district that administers a street (its statistical parent does not change)',
+  })
+  @ApiOkResponse({ type: NodeDto })
+  @ApiProblems(400, 401, 404, 422)
+  async managingAuthority(
+    @Param() params: NodeIdParams,
+    @Body() body: ManagingAuthorityBody,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<NodeDto> {
+    const { node } = await this.services.call(
+      NodeService.method.setManagingAuthority,
+      { nodeId: params.id, authorityNodeId: body.authorityNodeId ?? '', reason: body.reason ?? '' },
       principal,
     );
     return toNodeDto(node!);

@@ -19,6 +19,7 @@ export const NODE_KINDS = [
   'province',
   'city',
   'district',
+  'zone',
   'street',
   'town',
   'township',
@@ -64,6 +65,14 @@ export class NodeDto {
 
   @ApiProperty({ example: 1 })
   version: number;
+
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    required: false,
+    description: 'The zone or district that administers this street when it is not its statistical parent',
+  })
+  managingAuthorityId: string | null;
 }
 
 export class NodePageDto {
@@ -278,4 +287,21 @@ export class RetireNodeBody {
   @IsInt()
   @Min(1)
   expectedVersion?: number;
+}
+
+export class ManagingAuthorityBody {
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    description: 'A zone or district; null returns administration to the statistical parent',
+  })
+  @IsOptional()
+  @IsUUID()
+  authorityNodeId: string | null;
+
+  @ApiPropertyOptional({ maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
 }

@@ -6,6 +6,7 @@ const KIND_BY_NAME: Record<NodeKindName, NodeKind> = {
   province: NodeKind.PROVINCE,
   city: NodeKind.CITY,
   district: NodeKind.DISTRICT,
+  zone: NodeKind.ZONE,
   street: NodeKind.STREET,
   town: NodeKind.TOWN,
   township: NodeKind.TOWNSHIP,
@@ -34,5 +35,6 @@ export function toNodeDto(n: Node): NodeDto {
     childCount: n.childCount,
     createdAt: n.createdAt ? timestampDate(n.createdAt).toISOString() : new Date(0).toISOString(),
     version: Number(n.version),
+    managingAuthorityId: n.managingAuthorityId || null,
   };
 }

@@ -227,3 +227,58 @@ describe('org: tree queries, edits with history, scoped roles (real PostgreSQL +
     expect(revoked.assignmentId).toBe(assignment!.id);
   });
 });
+
+describe('org: managing authority apart from the statistical parent', () => {
+  let f: OrgFixture;
+  beforeAll(async () => {
+    f = await orgFixture('org_zones');
+    await f.grant(CITY, 'city_admin', '510100000000');
+  });
+  afterAll(() => f.close());
+
+  it('a zone administers a street that stays statistically under its district; the zone operator acts there', async () => {
+    const chengdu = await f.nodeIdByCode('510100000000');
+    const { node: zone } = await f.client.call(
+      NodeService.method.registerNode,
+      { parentId: chengdu, kind: NodeKind.ZONE, name: '成都高新技术产业开发区' },
+      as(CITY),
+    );
+    const street = await f.nodeIdByCode('510107001000');
+    const zoneOperator = 'zone-operator';
+    await f.client.call(
+      AccessService.method.grantRole,
+      { subject: zoneOperator, role: ScopedRole.DISTRICT_OPERATOR, nodeId: zone!.id },
+      as(CITY),
+    );
+    await expect(
+      f.client.call(NodeService.method.getNode, { id: street }, as(zoneOperator)),
+    ).rejects.toMatchObject({
+      code: ErrorCode.NOT_FOUND,
+    });
+    const { node } = await f.client.call(
+      NodeService.method.setManagingAuthority,
+      { nodeId: street, authorityNodeId: zone!.id, reason: '高新区托管' },
+      as(CITY),
+    );
+    expect(node!.managingAuthorityId).toBe(zone!.id);
+    const { path } = await f.client.call(NodeService.method.getNodePath, { id: street }, as(CITY));
+    expect(path.map((p) => p.name).slice(0, 3)).toEqual(['四川省', '成都市', '武侯区']);
+    await expectEventually(async () => {
+      const seen = await f.client.call(NodeService.method.getNode, { id: street }, as(zoneOperator));
+      expect(seen.node!.id).toBe(street);
+    });
+    const { nodes } = await f.client.call(
+      NodeService.method.listChildren,
+      { parentId: street, limit: 5 },
+      as(zoneOperator),
+    );
+    expect(nodes.length).toBeGreaterThan(0);
+    await expect(
+      f.client.call(
+        NodeService.method.setManagingAuthority,
+        { nodeId: zone!.id, authorityNodeId: chengdu },
+        as(CITY),
+      ),
+    ).rejects.toMatchObject({ code: ErrorCode.FAILED_PRECONDITION });
+  });
+});

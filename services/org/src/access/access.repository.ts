@@ -48,12 +48,23 @@ const SELECT = `
 export class AccessRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The subject's live assignments with the current path of each node (paths follow moves). */
+  /**
+   * The subject's live assignments with the current path of each node (paths follow moves), plus the
+   * subtrees their nodes administer as managing authority (a zone's operators act in the streets it runs).
+   */
   async scopesOf(subject: string): Promise<Scope[]> {
     const rows: Array<{ role: ScopedRoleName; path: string }> = await this.dataSource.query(
       `SELECT ra.role, n.path::text AS path
          FROM role_assignments ra JOIN nodes n ON n.id = ra.node_id
-        WHERE ra.subject = $1 AND ra.revoked_at IS NULL AND n.retired_at IS NULL`,
+        WHERE ra.subject = $1 AND ra.revoked_at IS NULL AND n.retired_at IS NULL
+       UNION ALL
+       SELECT ra.role, managed.path::text
+         FROM managing_authorities ma
+         JOIN nodes authority ON authority.id = ma.authority_node_id
+         JOIN nodes managed ON managed.id = ma.node_id
+         JOIN role_assignments ra ON ra.subject = $1 AND ra.revoked_at IS NULL
+         JOIN nodes held ON held.id = ra.node_id AND authority.path <@ held.path
+        WHERE ma.valid_to IS NULL AND held.retired_at IS NULL AND managed.retired_at IS NULL`,
       [subject],
     );
     return rows;

@@ -9,6 +9,7 @@ import { BackfillNodeVersions1764400000001 } from './migrations/1764400000001-ba
 import { CreateHouseholdsAndResidents1764500000000 } from './migrations/1764500000000-create-households-and-residents.js';
 import { SiblingNamesByKindAndCode1764600000000 } from './migrations/1764600000000-sibling-names-by-kind-and-code.js';
 import { CreateOrganisations1764700000000 } from './migrations/1764700000000-create-organisations.js';
+import { AddZonesAndManagingAuthority1764800000000 } from './migrations/1764800000000-add-zones-and-managing-authority.js';
 
 export const orgMigrations = [
   CreateDivisionTree1764300000000,
@@ -17,6 +18,7 @@ export const orgMigrations = [
   CreateHouseholdsAndResidents1764500000000,
   SiblingNamesByKindAndCode1764600000000,
   CreateOrganisations1764700000000,
+  AddZonesAndManagingAuthority1764800000000,
 ];
 
 /** The org service's data source: database `linli_org`, used by the app and by migrate.ts. */

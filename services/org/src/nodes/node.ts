@@ -6,7 +6,8 @@ import { NodeKind } from '@linli/contracts';
 const CHILD_KINDS: Record<NodeKind, NodeKind[]> = {
   [NodeKind.UNSPECIFIED]: [],
   [NodeKind.PROVINCE]: [NodeKind.CITY],
-  [NodeKind.CITY]: [NodeKind.DISTRICT],
+  [NodeKind.CITY]: [NodeKind.DISTRICT, NodeKind.ZONE],
+  [NodeKind.ZONE]: [],
   [NodeKind.DISTRICT]: [NodeKind.STREET, NodeKind.TOWN, NodeKind.TOWNSHIP],
   [NodeKind.STREET]: [NodeKind.COMMUNITY, NodeKind.VILLAGE],
   [NodeKind.TOWN]: [NodeKind.COMMUNITY, NodeKind.VILLAGE],
@@ -26,6 +27,7 @@ export const KIND_NAMES: Record<Exclude<NodeKind, NodeKind.UNSPECIFIED>, string>
   [NodeKind.PROVINCE]: 'province',
   [NodeKind.CITY]: 'city',
   [NodeKind.DISTRICT]: 'district',
+  [NodeKind.ZONE]: 'zone',
   [NodeKind.STREET]: 'street',
   [NodeKind.TOWN]: 'town',
   [NodeKind.TOWNSHIP]: 'township',

@@ -15,6 +15,7 @@ export function toNode(r: NodeRecord): Node {
     childCount: r.childCount,
     createdAt: timestampFromDate(r.createdAt),
     version: r.version,
+    managingAuthorityId: r.managingAuthorityId ?? '',
   });
 }
 

@@ -15,6 +15,7 @@ export interface NodeRecord {
   version: bigint;
   createdAt: Date;
   childCount: number;
+  managingAuthorityId?: string | null;
 }
 
 export interface NewNode {
@@ -33,7 +34,9 @@ export interface NewNode {
 const SELECT_NODE = `
   SELECT n.id, n.kind, n.name, n.official_name, n.code, n.parent_id, n.path::text AS path, n.depth, n.source,
          n.version, n.created_at,
-         (SELECT count(*)::int FROM nodes c WHERE c.parent_id = n.id AND c.retired_at IS NULL) AS child_count
+         (SELECT count(*)::int FROM nodes c WHERE c.parent_id = n.id AND c.retired_at IS NULL) AS child_count,
+         (SELECT ma.authority_node_id FROM managing_authorities ma WHERE ma.node_id = n.id AND ma.valid_to IS NULL)
+           AS managing_authority_id
     FROM nodes n`;
 
 interface NodeRow {
@@ -49,6 +52,7 @@ interface NodeRow {
   version: string;
   created_at: Date;
   child_count: number;
+  managing_authority_id: string | null;
 }
 
 function toRecord(r: NodeRow): NodeRecord {
@@ -65,6 +69,7 @@ function toRecord(r: NodeRow): NodeRecord {
     version: BigInt(r.version),
     createdAt: r.created_at,
     childCount: r.child_count,
+    managingAuthorityId: r.managing_authority_id,
   };
 }
 
@@ -249,6 +254,26 @@ export class NodesRepository {
     return rows.length > 0;
   }
 
+  /** Ends the current managing authority of a node and, unless `authorityId` is null, starts a new one. */
+  async setManagingAuthority(
+    manager: EntityManager,
+    c: { nodeId: string; authorityId: string | null; reason: string | null; by: string | null },
+  ): Promise<string | null> {
+    const previous = await queryRows<{ authority_node_id: string }>(
+      manager,
+      `UPDATE managing_authorities SET valid_to = now() WHERE node_id = $1 AND valid_to IS NULL RETURNING authority_node_id`,
+      [c.nodeId],
+    );
+    if (c.authorityId) {
+      await manager.query(
+        `INSERT INTO managing_authorities (node_id, authority_node_id, reason, changed_by) VALUES ($1, $2, $3, $4)`,
+        [c.nodeId, c.authorityId, c.reason, c.by],
+      );
+    }
+    await queryRows(manager, `UPDATE nodes SET version = version + 1 WHERE id = $1 RETURNING id`, [c.nodeId]);
+    return previous[0]?.authority_node_id ?? null;
+  }
+
   async findProcessedRequest(subject: string, requestId: string): Promise<string | undefined> {
     const rows: Array<{ result_id: string }> = await this.dataSource.query(
       `SELECT result_id FROM processed_requests WHERE subject = $1 AND request_id = $2`,
@@ -268,7 +293,7 @@ export class NodesRepository {
   }
 }
 
-export type NodeChange = 'import' | 'register' | 'rename' | 'move' | 'retire';
+export type NodeChange = 'import' | 'register' | 'rename' | 'move' | 'retire' | 'managing_authority';
 
 /** History and tree-wide queries of the division tree. */
 @Injectable()

@@ -37,6 +37,9 @@ export class NodesRpc implements OnModuleInit {
       node: await this.nodes.rename(req, ctx.principal),
     }));
     this.rpc.handle(m.moveNode, async (req, ctx) => ({ node: await this.nodes.move(req, ctx.principal) }));
+    this.rpc.handle(m.setManagingAuthority, async (req, ctx) => ({
+      node: await this.nodes.setManagingAuthority(req, ctx.principal),
+    }));
     this.rpc.handle(m.retireNode, async (req, ctx) => {
       await this.nodes.retire(req, ctx.principal);
       return {};

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampNow } from '@bufbuild/protobuf/wkt';
 import {
+  ErrorCode,
+  ManagingAuthorityChangedSchema,
   NodeKind,
   NodeMovedSchema,
   NodeRegisteredSchema,
@@ -18,6 +20,7 @@ import {
   type RenameNodeRequest,
   type RetireNodeRequest,
   type SearchNodesRequest,
+  type SetManagingAuthorityRequest,
 } from '@linli/contracts';
 import { OutboxRelay, RpcError, appendToOutbox } from '@linli/messaging';
 import { isUniqueViolation, isUuid, newId, withTransaction } from '@linli/persistence';
@@ -359,6 +362,71 @@ export class NodesService {
       if (isUniqueViolation(e, 'nodes_sibling_name_uq')) throw NodesError.nameTaken();
       throw e;
     }
+    this.relay.kick();
+    return this.getNode(node.id, principal);
+  }
+
+  /**
+   * Sets who administers a street, town or township (e.g. 成都高新区 for streets that sit statistically under
+   * 武侯区). The statistical parent does not change; operators of the authority act in the node's subtree.
+   */
+  async setManagingAuthority(
+    req: SetManagingAuthorityRequest,
+    principal: Principal | undefined,
+  ): Promise<Node> {
+    validateReason(req.reason);
+    const node = await this.visible(req.nodeId, principal, 'org.node.write', 'node_id');
+    if (!['street', 'town', 'township'].includes(node.kind)) {
+      throw new RpcError(
+        ErrorCode.FAILED_PRECONDITION,
+        'MANAGING_AUTHORITY_NOT_APPLICABLE',
+        'Only streets, towns and townships have a managing authority apart from their statistical parent.',
+      );
+    }
+    let authorityId: string | null = null;
+    if (req.authorityNodeId) {
+      const authority = await this.visible(
+        req.authorityNodeId,
+        principal,
+        'org.node.write',
+        'authority_node_id',
+      );
+      if (authority.kind !== 'zone' && authority.kind !== 'district') {
+        throw new RpcError(
+          ErrorCode.FAILED_PRECONDITION,
+          'AUTHORITY_KIND',
+          'A managing authority is a zone or a district.',
+        );
+      }
+      authorityId = authority.id;
+    }
+    await withTransaction(this.dataSource, async (manager) => {
+      const previous = await this.nodes.setManagingAuthority(manager, {
+        nodeId: node.id,
+        authorityId,
+        reason: req.reason || null,
+        by: principal?.subject ?? null,
+      });
+      await this.history.record(manager, [node.id], {
+        action: 'managing_authority',
+        actor: principal?.subject ?? null,
+        reason: req.reason || null,
+        before: { authority: previous },
+        after: { authority: authorityId },
+      });
+      await appendToOutbox(
+        manager,
+        ManagingAuthorityChangedSchema,
+        create(ManagingAuthorityChangedSchema, {
+          nodeId: node.id,
+          authorityNodeId: authorityId ?? '',
+          previousAuthorityNodeId: previous ?? '',
+          occurredAt: timestampNow(),
+        }),
+        { actorSubject: principal?.subject },
+      );
+    });
+    this.access.forgetAll();
     this.relay.kick();
     return this.getNode(node.id, principal);
   }

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linli/org/v1/nodes.proto.
  */
 export const file_linli_org_v1_nodes: GenFile = /*@__PURE__*/
-  fileDesc("ChhsaW5saS9vcmcvdjEvbm9kZXMucHJvdG8SDGxpbmxpLm9yZy52MSJJCgdOb2RlUmVmEgoKAmlkGAEgASgJEiQKBGtpbmQYAiABKA4yFi5saW5saS5vcmcudjEuTm9kZUtpbmQSDAoEbmFtZRgDIAEoCSLMAQoETm9kZRIKCgJpZBgBIAEoCRIkCgRraW5kGAIgASgOMhYubGlubGkub3JnLnYxLk5vZGVLaW5kEgwKBG5hbWUYAyABKAkSDAoEY29kZRgEIAEoCRIRCglwYXJlbnRfaWQYBSABKAkSDQoFZGVwdGgYBiABKAUSEwoLY2hpbGRfY291bnQYByABKAUSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHdmVyc2lvbhgJIAEoAyIcCg5HZXROb2RlUmVxdWVzdBIKCgJpZBgBIAEoCSIzCg9HZXROb2RlUmVzcG9uc2USIAoEbm9kZRgBIAEoCzISLmxpbmxpLm9yZy52MS5Ob2RlIiUKFUZpbmROb2RlQnlDb2RlUmVxdWVzdBIMCgRjb2RlGAEgASgJIjoKFkZpbmROb2RlQnlDb2RlUmVzcG9uc2USIAoEbm9kZRgBIAEoCzISLmxpbmxpLm9yZy52MS5Ob2RlIkcKE0xpc3RDaGlsZHJlblJlcXVlc3QSEQoJcGFyZW50X2lkGAEgASgJEg0KBWxpbWl0GAIgASgFEg4KBmN1cnNvchgDIAEoCSJOChRMaXN0Q2hpbGRyZW5SZXNwb25zZRIhCgVub2RlcxgBIAMoCzISLmxpbmxpLm9yZy52MS5Ob2RlEhMKC25leHRfY3Vyc29yGAIgASgJIn4KE1JlZ2lzdGVyTm9kZVJlcXVlc3QSEQoJcGFyZW50X2lkGAEgASgJEiQKBGtpbmQYAiABKA4yFi5saW5saS5vcmcudjEuTm9kZUtpbmQSDAoEbmFtZRgDIAEoCRIMCgRjb2RlGAQgASgJEhIKCnJlcXVlc3RfaWQYBSABKAkiOAoUUmVnaXN0ZXJOb2RlUmVzcG9uc2USIAoEbm9kZRgBIAEoCzISLmxpbmxpLm9yZy52MS5Ob2RlIiAKEkdldE5vZGVQYXRoUmVxdWVzdBIKCgJpZBgBIAEoCSI6ChNHZXROb2RlUGF0aFJlc3BvbnNlEiMKBHBhdGgYASADKAsyFS5saW5saS5vcmcudjEuTm9kZVJlZiKTAQoSTGlzdFN1YnRyZWVSZXF1ZXN0Eg8KB3Jvb3RfaWQYASABKAkSJQoFa2luZHMYAiADKA4yFi5saW5saS5vcmcudjEuTm9kZUtpbmQSDQoFbGltaXQYAyABKAUSDgoGY3Vyc29yGAQgASgJEiYKAmF0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJNChNMaXN0U3VidHJlZVJlc3BvbnNlEiEKBW5vZGVzGAEgAygLMhIubGlubGkub3JnLnYxLk5vZGUSEwoLbmV4dF9jdXJzb3IYAiABKAkiagoSU2VhcmNoTm9kZXNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEg8KB3Jvb3RfaWQYAiABKAkSJQoFa2luZHMYAyADKA4yFi5saW5saS5vcmcudjEuTm9kZUtpbmQSDQoFbGltaXQYBCABKAUiOAoTU2VhcmNoTm9kZXNSZXNwb25zZRIhCgVub2RlcxgBIAMoCzISLmxpbmxpLm9yZy52MS5Ob2RlIkAKCUtpbmRDb3VudBIkCgRraW5kGAEgASgOMhYubGlubGkub3JnLnYxLk5vZGVLaW5kEg0KBWNvdW50GAIgASgDIiYKE0NvdW50U3VidHJlZVJlcXVlc3QSDwoHcm9vdF9pZBgBIAEoCSI/ChRDb3VudFN1YnRyZWVSZXNwb25zZRInCgZjb3VudHMYASADKAsyFy5saW5saS5vcmcudjEuS2luZENvdW50IlcKEVJlbmFtZU5vZGVSZXF1ZXN0EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGcmVhc29uGAMgASgJEhgKEGV4cGVjdGVkX3ZlcnNpb24YBCABKAMiNgoSUmVuYW1lTm9kZVJlc3BvbnNlEiAKBG5vZGUYASABKAsyEi5saW5saS5vcmcudjEuTm9kZSJeCg9Nb3ZlTm9kZVJlcXVlc3QSCgoCaWQYASABKAkSFQoNbmV3X3BhcmVudF9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkSGAoQZXhwZWN0ZWRfdmVyc2lvbhgEIAEoAyI0ChBNb3ZlTm9kZVJlc3BvbnNlEiAKBG5vZGUYASABKAsyEi5saW5saS5vcmcudjEuTm9kZSJJChFSZXRpcmVOb2RlUmVxdWVzdBIKCgJpZBgBIAEoCRIOCgZyZWFzb24YAiABKAkSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyIUChJSZXRpcmVOb2RlUmVzcG9uc2UqiwIKCE5vZGVLaW5kEhkKFU5PREVfS0lORF9VTlNQRUNJRklFRBAAEhYKEk5PREVfS0lORF9QUk9WSU5DRRABEhIKDk5PREVfS0lORF9DSVRZEAISFgoSTk9ERV9LSU5EX0RJU1RSSUNUEAMSFAoQTk9ERV9LSU5EX1NUUkVFVBAEEhIKDk5PREVfS0lORF9UT1dOEAUSFgoSTk9ERV9LSU5EX1RPV05TSElQEAYSFwoTTk9ERV9LSU5EX0NPTU1VTklUWRAHEhUKEU5PREVfS0lORF9WSUxMQUdFEAgSFgoSTk9ERV9LSU5EX0NPTVBPVU5EEAkSFgoSTk9ERV9LSU5EX0JVSUxESU5HEAoyoAcKC05vZGVTZXJ2aWNlEkYKB0dldE5vZGUSHC5saW5saS5vcmcudjEuR2V0Tm9kZVJlcXVlc3QaHS5saW5saS5vcmcudjEuR2V0Tm9kZVJlc3BvbnNlElsKDkZpbmROb2RlQnlDb2RlEiMubGlubGkub3JnLnYxLkZpbmROb2RlQnlDb2RlUmVxdWVzdBokLmxpbmxpLm9yZy52MS5GaW5kTm9kZUJ5Q29kZVJlc3BvbnNlElUKDExpc3RDaGlsZHJlbhIhLmxpbmxpLm9yZy52MS5MaXN0Q2hpbGRyZW5SZXF1ZXN0GiIubGlubGkub3JnLnYxLkxpc3RDaGlsZHJlblJlc3BvbnNlElUKDFJlZ2lzdGVyTm9kZRIhLmxpbmxpLm9yZy52MS5SZWdpc3Rlck5vZGVSZXF1ZXN0GiIubGlubGkub3JnLnYxLlJlZ2lzdGVyTm9kZVJlc3BvbnNlElIKC0dldE5vZGVQYXRoEiAubGlubGkub3JnLnYxLkdldE5vZGVQYXRoUmVxdWVzdBohLmxpbmxpLm9yZy52MS5HZXROb2RlUGF0aFJlc3BvbnNlElIKC0xpc3RTdWJ0cmVlEiAubGlubGkub3JnLnYxLkxpc3RTdWJ0cmVlUmVxdWVzdBohLmxpbmxpLm9yZy52MS5MaXN0U3VidHJlZVJlc3BvbnNlElIKC1NlYXJjaE5vZGVzEiAubGlubGkub3JnLnYxLlNlYXJjaE5vZGVzUmVxdWVzdBohLmxpbmxpLm9yZy52MS5TZWFyY2hOb2Rlc1Jlc3BvbnNlElUKDENvdW50U3VidHJlZRIhLmxpbmxpLm9yZy52MS5Db3VudFN1YnRyZWVSZXF1ZXN0GiIubGlubGkub3JnLnYxLkNvdW50U3VidHJlZVJlc3BvbnNlEk8KClJlbmFtZU5vZGUSHy5saW5saS5vcmcudjEuUmVuYW1lTm9kZVJlcXVlc3QaIC5saW5saS5vcmcudjEuUmVuYW1lTm9kZVJlc3BvbnNlEkkKCE1vdmVOb2RlEh0ubGlubGkub3JnLnYxLk1vdmVOb2RlUmVxdWVzdBoeLmxpbmxpLm9yZy52MS5Nb3ZlTm9kZVJlc3BvbnNlEk8KClJldGlyZU5vZGUSHy5saW5saS5vcmcudjEuUmV0aXJlTm9kZVJlcXVlc3QaIC5saW5saS5vcmcudjEuUmV0aXJlTm9kZVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChhsaW5saS9vcmcvdjEvbm9kZXMucHJvdG8SDGxpbmxpLm9yZy52MSJJCgdOb2RlUmVmEgoKAmlkGAEgASgJEiQKBGtpbmQYAiABKA4yFi5saW5saS5vcmcudjEuTm9kZUtpbmQSDAoEbmFtZRgDIAEoCSLrAQoETm9kZRIKCgJpZBgBIAEoCRIkCgRraW5kGAIgASgOMhYubGlubGkub3JnLnYxLk5vZGVLaW5kEgwKBG5hbWUYAyABKAkSDAoEY29kZRgEIAEoCRIRCglwYXJlbnRfaWQYBSABKAkSDQoFZGVwdGgYBiABKAUSEwoLY2hpbGRfY291bnQYByABKAUSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHdmVyc2lvbhgJIAEoAxIdChVtYW5hZ2luZ19hdXRob3JpdHlfaWQYCiABKAkiHAoOR2V0Tm9kZVJlcXVlc3QSCgoCaWQYASABKAkiMwoPR2V0Tm9kZVJlc3BvbnNlEiAKBG5vZGUYASABKAsyEi5saW5saS5vcmcudjEuTm9kZSIlChVGaW5kTm9kZUJ5Q29kZVJlcXVlc3QSDAoEY29kZRgBIAEoCSI6ChZGaW5kTm9kZUJ5Q29kZVJlc3BvbnNlEiAKBG5vZGUYASABKAsyEi5saW5saS5vcmcudjEuTm9kZSJHChNMaXN0Q2hpbGRyZW5SZXF1ZXN0EhEKCXBhcmVudF9pZBgBIAEoCRINCgVsaW1pdBgCIAEoBRIOCgZjdXJzb3IYAyABKAkiTgoUTGlzdENoaWxkcmVuUmVzcG9uc2USIQoFbm9kZXMYASADKAsyEi5saW5saS5vcmcudjEuTm9kZRITCgtuZXh0X2N1cnNvchgCIAEoCSJ+ChNSZWdpc3Rlck5vZGVSZXF1ZXN0EhEKCXBhcmVudF9pZBgBIAEoCRIkCgRraW5kGAIgASgOMhYubGlubGkub3JnLnYxLk5vZGVLaW5kEgwKBG5hbWUYAyABKAkSDAoEY29kZRgEIAEoCRISCgpyZXF1ZXN0X2lkGAUgASgJIjgKFFJlZ2lzdGVyTm9kZVJlc3BvbnNlEiAKBG5vZGUYASABKAsyEi5saW5saS5vcmcudjEuTm9kZSIgChJHZXROb2RlUGF0aFJlcXVlc3QSCgoCaWQYASABKAkiOgoTR2V0Tm9kZVBhdGhSZXNwb25zZRIjCgRwYXRoGAEgAygLMhUubGlubGkub3JnLnYxLk5vZGVSZWYikwEKEkxpc3RTdWJ0cmVlUmVxdWVzdBIPCgdyb290X2lkGAEgASgJEiUKBWtpbmRzGAIgAygOMhYubGlubGkub3JnLnYxLk5vZGVLaW5kEg0KBWxpbWl0GAMgASgFEg4KBmN1cnNvchgEIAEoCRImCgJhdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTQoTTGlzdFN1YnRyZWVSZXNwb25zZRIhCgVub2RlcxgBIAMoCzISLmxpbmxpLm9yZy52MS5Ob2RlEhMKC25leHRfY3Vyc29yGAIgASgJImoKElNlYXJjaE5vZGVzUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIPCgdyb290X2lkGAIgASgJEiUKBWtpbmRzGAMgAygOMhYubGlubGkub3JnLnYxLk5vZGVLaW5kEg0KBWxpbWl0GAQgASgFIjgKE1NlYXJjaE5vZGVzUmVzcG9uc2USIQoFbm9kZXMYASADKAsyEi5saW5saS5vcmcudjEuTm9kZSJACglLaW5kQ291bnQSJAoEa2luZBgBIAEoDjIWLmxpbmxpLm9yZy52MS5Ob2RlS2luZBINCgVjb3VudBgCIAEoAyImChNDb3VudFN1YnRyZWVSZXF1ZXN0Eg8KB3Jvb3RfaWQYASABKAkiPwoUQ291bnRTdWJ0cmVlUmVzcG9uc2USJwoGY291bnRzGAEgAygLMhcubGlubGkub3JnLnYxLktpbmRDb3VudCJXChFSZW5hbWVOb2RlUmVxdWVzdBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBnJlYXNvbhgDIAEoCRIYChBleHBlY3RlZF92ZXJzaW9uGAQgASgDIjYKElJlbmFtZU5vZGVSZXNwb25zZRIgCgRub2RlGAEgASgLMhIubGlubGkub3JnLnYxLk5vZGUiXgoPTW92ZU5vZGVSZXF1ZXN0EgoKAmlkGAEgASgJEhUKDW5ld19wYXJlbnRfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJEhgKEGV4cGVjdGVkX3ZlcnNpb24YBCABKAMiNAoQTW92ZU5vZGVSZXNwb25zZRIgCgRub2RlGAEgASgLMhIubGlubGkub3JnLnYxLk5vZGUiSQoRUmV0aXJlTm9kZVJlcXVlc3QSCgoCaWQYASABKAkSDgoGcmVhc29uGAIgASgJEhgKEGV4cGVjdGVkX3ZlcnNpb24YAyABKAMiFAoSUmV0aXJlTm9kZVJlc3BvbnNlIlkKG1NldE1hbmFnaW5nQXV0aG9yaXR5UmVxdWVzdBIPCgdub2RlX2lkGAEgASgJEhkKEWF1dGhvcml0eV9ub2RlX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCSJAChxTZXRNYW5hZ2luZ0F1dGhvcml0eVJlc3BvbnNlEiAKBG5vZGUYASABKAsyEi5saW5saS5vcmcudjEuTm9kZSqfAgoITm9kZUtpbmQSGQoVTk9ERV9LSU5EX1VOU1BFQ0lGSUVEEAASFgoSTk9ERV9LSU5EX1BST1ZJTkNFEAESEgoOTk9ERV9LSU5EX0NJVFkQAhIWChJOT0RFX0tJTkRfRElTVFJJQ1QQAxIUChBOT0RFX0tJTkRfU1RSRUVUEAQSEgoOTk9ERV9LSU5EX1RPV04QBRIWChJOT0RFX0tJTkRfVE9XTlNISVAQBhIXChNOT0RFX0tJTkRfQ09NTVVOSVRZEAcSFQoRTk9ERV9LSU5EX1ZJTExBR0UQCBIWChJOT0RFX0tJTkRfQ09NUE9VTkQQCRIWChJOT0RFX0tJTkRfQlVJTERJTkcQChISCg5OT0RFX0tJTkRfWk9ORRALMo8ICgtOb2RlU2VydmljZRJGCgdHZXROb2RlEhwubGlubGkub3JnLnYxLkdldE5vZGVSZXF1ZXN0Gh0ubGlubGkub3JnLnYxLkdldE5vZGVSZXNwb25zZRJbCg5GaW5kTm9kZUJ5Q29kZRIjLmxpbmxpLm9yZy52MS5GaW5kTm9kZUJ5Q29kZVJlcXVlc3QaJC5saW5saS5vcmcudjEuRmluZE5vZGVCeUNvZGVSZXNwb25zZRJVCgxMaXN0Q2hpbGRyZW4SIS5saW5saS5vcmcudjEuTGlzdENoaWxkcmVuUmVxdWVzdBoiLmxpbmxpLm9yZy52MS5MaXN0Q2hpbGRyZW5SZXNwb25zZRJVCgxSZWdpc3Rlck5vZGUSIS5saW5saS5vcmcudjEuUmVnaXN0ZXJOb2RlUmVxdWVzdBoiLmxpbmxpLm9yZy52MS5SZWdpc3Rlck5vZGVSZXNwb25zZRJSCgtHZXROb2RlUGF0aBIgLmxpbmxpLm9yZy52MS5HZXROb2RlUGF0aFJlcXVlc3QaIS5saW5saS5vcmcudjEuR2V0Tm9kZVBhdGhSZXNwb25zZRJSCgtMaXN0U3VidHJlZRIgLmxpbmxpLm9yZy52MS5MaXN0U3VidHJlZVJlcXVlc3QaIS5saW5saS5vcmcudjEuTGlzdFN1YnRyZWVSZXNwb25zZRJSCgtTZWFyY2hOb2RlcxIgLmxpbmxpLm9yZy52MS5TZWFyY2hOb2Rlc1JlcXVlc3QaIS5saW5saS5vcmcudjEuU2VhcmNoTm9kZXNSZXNwb25zZRJVCgxDb3VudFN1YnRyZWUSIS5saW5saS5vcmcudjEuQ291bnRTdWJ0cmVlUmVxdWVzdBoiLmxpbmxpLm9yZy52MS5Db3VudFN1YnRyZWVSZXNwb25zZRJPCgpSZW5hbWVOb2RlEh8ubGlubGkub3JnLnYxLlJlbmFtZU5vZGVSZXF1ZXN0GiAubGlubGkub3JnLnYxLlJlbmFtZU5vZGVSZXNwb25zZRJJCghNb3ZlTm9kZRIdLmxpbmxpLm9yZy52MS5Nb3ZlTm9kZVJlcXVlc3QaHi5saW5saS5vcmcudjEuTW92ZU5vZGVSZXNwb25zZRJPCgpSZXRpcmVOb2RlEh8ubGlubGkub3JnLnYxLlJldGlyZU5vZGVSZXF1ZXN0GiAubGlubGkub3JnLnYxLlJldGlyZU5vZGVSZXNwb25zZRJtChRTZXRNYW5hZ2luZ0F1dGhvcml0eRIpLmxpbmxpLm9yZy52MS5TZXRNYW5hZ2luZ0F1dGhvcml0eVJlcXVlc3QaKi5saW5saS5vcmcudjEuU2V0TWFuYWdpbmdBdXRob3JpdHlSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * NodeRef names an ancestor of a node.
@@ -127,6 +127,13 @@ export type Node = Message<"linli.org.v1.Node"> & {
    * @generated from field: int64 version = 9;
    */
   version: bigint;
+
+  /**
+   * The node that administers this one when it is not its statistical parent (e.g. a zone); empty otherwise.
+   *
+   * @generated from field: string managing_authority_id = 10;
+   */
+  managingAuthorityId: string;
 };
 
 /**
@@ -191,6 +198,13 @@ export type NodeJson = {
    * @generated from field: int64 version = 9;
    */
   version?: string;
+
+  /**
+   * The node that administers this one when it is not its statistical parent (e.g. a zone); empty otherwise.
+   *
+   * @generated from field: string managing_authority_id = 10;
+   */
+  managingAuthorityId?: string;
 };
 
 /**
@@ -1122,6 +1136,88 @@ export const RetireNodeResponseSchema: GenMessage<RetireNodeResponse, {jsonType:
   messageDesc(file_linli_org_v1_nodes, 24);
 
 /**
+ * @generated from message linli.org.v1.SetManagingAuthorityRequest
+ */
+export type SetManagingAuthorityRequest = Message<"linli.org.v1.SetManagingAuthorityRequest"> & {
+  /**
+   * A street, town or township.
+   *
+   * @generated from field: string node_id = 1;
+   */
+  nodeId: string;
+
+  /**
+   * The zone (or district) that administers it; empty = back to its statistical parent.
+   *
+   * @generated from field: string authority_node_id = 2;
+   */
+  authorityNodeId: string;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * @generated from message linli.org.v1.SetManagingAuthorityRequest
+ */
+export type SetManagingAuthorityRequestJson = {
+  /**
+   * A street, town or township.
+   *
+   * @generated from field: string node_id = 1;
+   */
+  nodeId?: string;
+
+  /**
+   * The zone (or district) that administers it; empty = back to its statistical parent.
+   *
+   * @generated from field: string authority_node_id = 2;
+   */
+  authorityNodeId?: string;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason?: string;
+};
+
+/**
+ * Describes the message linli.org.v1.SetManagingAuthorityRequest.
+ * Use `create(SetManagingAuthorityRequestSchema)` to create a new message.
+ */
+export const SetManagingAuthorityRequestSchema: GenMessage<SetManagingAuthorityRequest, {jsonType: SetManagingAuthorityRequestJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_nodes, 25);
+
+/**
+ * @generated from message linli.org.v1.SetManagingAuthorityResponse
+ */
+export type SetManagingAuthorityResponse = Message<"linli.org.v1.SetManagingAuthorityResponse"> & {
+  /**
+   * @generated from field: linli.org.v1.Node node = 1;
+   */
+  node?: Node | undefined;
+};
+
+/**
+ * @generated from message linli.org.v1.SetManagingAuthorityResponse
+ */
+export type SetManagingAuthorityResponseJson = {
+  /**
+   * @generated from field: linli.org.v1.Node node = 1;
+   */
+  node?: NodeJson;
+};
+
+/**
+ * Describes the message linli.org.v1.SetManagingAuthorityResponse.
+ * Use `create(SetManagingAuthorityResponseSchema)` to create a new message.
+ */
+export const SetManagingAuthorityResponseSchema: GenMessage<SetManagingAuthorityResponse, {jsonType: SetManagingAuthorityResponseJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_nodes, 26);
+
+/**
  * NodeKind is the level of a node in the division tree and below it.
  *
  * @generated from enum linli.org.v1.NodeKind
@@ -1193,6 +1289,14 @@ export enum NodeKind {
    * @generated from enum value: NODE_KIND_BUILDING = 10;
    */
   BUILDING = 10,
+
+  /**
+   * Functional zone (功能区) such as 成都高新区: not a statistical unit; it administers streets that sit
+   * statistically under a district (the managing-authority relation).
+   *
+   * @generated from enum value: NODE_KIND_ZONE = 11;
+   */
+  ZONE = 11,
 }
 
 /**
@@ -1200,7 +1304,7 @@ export enum NodeKind {
  *
  * @generated from enum linli.org.v1.NodeKind
  */
-export type NodeKindJson = "NODE_KIND_UNSPECIFIED" | "NODE_KIND_PROVINCE" | "NODE_KIND_CITY" | "NODE_KIND_DISTRICT" | "NODE_KIND_STREET" | "NODE_KIND_TOWN" | "NODE_KIND_TOWNSHIP" | "NODE_KIND_COMMUNITY" | "NODE_KIND_VILLAGE" | "NODE_KIND_COMPOUND" | "NODE_KIND_BUILDING";
+export type NodeKindJson = "NODE_KIND_UNSPECIFIED" | "NODE_KIND_PROVINCE" | "NODE_KIND_CITY" | "NODE_KIND_DISTRICT" | "NODE_KIND_STREET" | "NODE_KIND_TOWN" | "NODE_KIND_TOWNSHIP" | "NODE_KIND_COMMUNITY" | "NODE_KIND_VILLAGE" | "NODE_KIND_COMPOUND" | "NODE_KIND_BUILDING" | "NODE_KIND_ZONE";
 
 /**
  * Describes the enum linli.org.v1.NodeKind.
@@ -1301,6 +1405,14 @@ export const NodeService: GenService<{
     methodKind: "unary";
     input: typeof RetireNodeRequestSchema;
     output: typeof RetireNodeResponseSchema;
+  },
+  /**
+   * @generated from rpc linli.org.v1.NodeService.SetManagingAuthority
+   */
+  setManagingAuthority: {
+    methodKind: "unary";
+    input: typeof SetManagingAuthorityRequestSchema;
+    output: typeof SetManagingAuthorityResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_linli_org_v1_nodes, 0);
