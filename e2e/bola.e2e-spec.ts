@@ -18,6 +18,7 @@ describe('e2e: BOLA matrix over every org route', () => {
   const household: Record<string, { id: string; residentId: string }> = {};
   const organisation: Record<string, string> = {};
   const membership: Record<string, string> = {};
+  const dwelling: Record<string, string> = {};
   let idSequence = 1;
   const newIdNumber = () => composeResidentId('510108', '1980-05-0' + ((idSequence % 9) + 1), idSequence++);
 
@@ -83,6 +84,13 @@ describe('e2e: BOLA matrix over every org route', () => {
         })
       ).json()) as { id: string };
       membership[key] = appointed.id;
+      const unit = (await (
+        await api(`/v1/org/nodes/${created.id}/dwellings`, tokens.admin, {
+          method: 'POST',
+          body: JSON.stringify({ label: '1-101', exclusiveArea: '89.50', areaSource: 'register' }),
+        })
+      ).json()) as { id: string };
+      dwelling[key] = unit.id;
     }
   }, 120_000);
 
@@ -257,6 +265,36 @@ describe('e2e: BOLA matrix over every org route', () => {
         });
       },
       ok: 404,
+      denied: 'not-found',
+    },
+    {
+      name: 'POST /v1/org/nodes/{id}/dwellings',
+      call: (t, k, key) =>
+        api(`/v1/org/nodes/${t.id}/dwellings`, k, {
+          method: 'POST',
+          body: JSON.stringify({
+            label: `${key}-${Math.random()}`,
+            exclusiveArea: '60',
+            areaSource: 'survey',
+          }),
+        }),
+      ok: 201,
+      denied: 'not-found',
+    },
+    {
+      name: 'PUT /v1/org/dwellings/{id}/owners',
+      call: (_t, k, key) =>
+        api(`/v1/org/dwellings/${dwelling[key]}/owners`, k, {
+          method: 'PUT',
+          body: JSON.stringify({ ownerResidentIds: [household[key].residentId] }),
+        }),
+      ok: 200,
+      denied: 'not-found',
+    },
+    {
+      name: 'GET /v1/org/nodes/{id}/owners-roll',
+      call: (t, k) => api(`/v1/org/nodes/${t.id}/owners-roll`, k),
+      ok: 200,
       denied: 'not-found',
     },
     {

@@ -10,6 +10,7 @@ import { NodesController } from './org/nodes.controller.js';
 import { RoleAssignmentsController } from './org/role-assignments.controller.js';
 import { HouseholdsController } from './org/households.controller.js';
 import { OrganisationsController } from './org/organisations.controller.js';
+import { DwellingsController } from './org/dwellings.controller.js';
 
 /** The HTTP edge: no database and no business rules; one folder per context. */
 @Module({})
@@ -23,6 +24,7 @@ export class GatewayModule {
         RoleAssignmentsController,
         HouseholdsController,
         OrganisationsController,
+        DwellingsController,
         CommunitiesController,
       ],
       providers: [

@@ -271,6 +271,7 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths).sort()).toEqual([
       '/v1/governance/communities/{id}/summary',
+      '/v1/org/dwellings/{id}/owners',
       '/v1/org/households/{id}',
       '/v1/org/households/{id}/members',
       '/v1/org/households/{id}/representative',
@@ -280,10 +281,12 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
       '/v1/org/nodes/{id}',
       '/v1/org/nodes/{id}/children',
       '/v1/org/nodes/{id}/counts',
+      '/v1/org/nodes/{id}/dwellings',
       '/v1/org/nodes/{id}/households',
       '/v1/org/nodes/{id}/managing-authority',
       '/v1/org/nodes/{id}/move',
       '/v1/org/nodes/{id}/organisations',
+      '/v1/org/nodes/{id}/owners-roll',
       '/v1/org/nodes/{id}/path',
       '/v1/org/nodes/{id}/retire',
       '/v1/org/nodes/{id}/role-assignments',

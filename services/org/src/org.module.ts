@@ -8,6 +8,9 @@ import { HouseholdsRepository } from './households/households.repository.js';
 import { HouseholdsRpc } from './households/households.rpc.js';
 import { HouseholdsService, PII_CIPHER } from './households/households.service.js';
 import { PiiCipher } from '@linli/privacy';
+import { DwellingsRepository } from './dwellings/dwellings.repository.js';
+import { DwellingsRpc } from './dwellings/dwellings.rpc.js';
+import { DwellingsService } from './dwellings/dwellings.service.js';
 import { OrganisationsRepository } from './organisations/organisations.repository.js';
 import { OrganisationsRpc } from './organisations/organisations.rpc.js';
 import { OrganisationsService } from './organisations/organisations.service.js';
@@ -35,6 +38,9 @@ export class OrgModule {
         OrganisationsRepository,
         OrganisationsService,
         OrganisationsRpc,
+        DwellingsRepository,
+        DwellingsService,
+        DwellingsRpc,
       ],
     };
   }

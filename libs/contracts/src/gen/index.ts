@@ -4,6 +4,7 @@ export * from './linli/common/v1/error_pb.js';
 export * from './linli/common/v1/principal_pb.js';
 export * from './linli/governance/v1/communities_pb.js';
 export * from './linli/org/v1/access_pb.js';
+export * from './linli/org/v1/dwellings_pb.js';
 export * from './linli/org/v1/events_pb.js';
 export * from './linli/org/v1/households_pb.js';
 export * from './linli/org/v1/nodes_pb.js';
@@ -13,10 +14,11 @@ import { file_linli_common_v1_error } from './linli/common/v1/error_pb.js';
 import { file_linli_common_v1_principal } from './linli/common/v1/principal_pb.js';
 import { file_linli_governance_v1_communities } from './linli/governance/v1/communities_pb.js';
 import { file_linli_org_v1_access } from './linli/org/v1/access_pb.js';
+import { file_linli_org_v1_dwellings } from './linli/org/v1/dwellings_pb.js';
 import { file_linli_org_v1_events } from './linli/org/v1/events_pb.js';
 import { file_linli_org_v1_households } from './linli/org/v1/households_pb.js';
 import { file_linli_org_v1_nodes } from './linli/org/v1/nodes_pb.js';
 import { file_linli_org_v1_organisations } from './linli/org/v1/organisations_pb.js';
 
 /** Every proto file of the platform. */
-export const allProtoFiles = [file_linli_common_v1_error, file_linli_common_v1_principal, file_linli_governance_v1_communities, file_linli_org_v1_access, file_linli_org_v1_events, file_linli_org_v1_households, file_linli_org_v1_nodes, file_linli_org_v1_organisations];
+export const allProtoFiles = [file_linli_common_v1_error, file_linli_common_v1_principal, file_linli_governance_v1_communities, file_linli_org_v1_access, file_linli_org_v1_dwellings, file_linli_org_v1_events, file_linli_org_v1_households, file_linli_org_v1_nodes, file_linli_org_v1_organisations];

@@ -10,6 +10,7 @@ import { CreateHouseholdsAndResidents1764500000000 } from './migrations/17645000
 import { SiblingNamesByKindAndCode1764600000000 } from './migrations/1764600000000-sibling-names-by-kind-and-code.js';
 import { CreateOrganisations1764700000000 } from './migrations/1764700000000-create-organisations.js';
 import { AddZonesAndManagingAuthority1764800000000 } from './migrations/1764800000000-add-zones-and-managing-authority.js';
+import { CreateDwellingsAndOwnerships1764900000000 } from './migrations/1764900000000-create-dwellings-and-ownerships.js';
 
 export const orgMigrations = [
   CreateDivisionTree1764300000000,
@@ -19,6 +20,7 @@ export const orgMigrations = [
   SiblingNamesByKindAndCode1764600000000,
   CreateOrganisations1764700000000,
   AddZonesAndManagingAuthority1764800000000,
+  CreateDwellingsAndOwnerships1764900000000,
 ];
 
 /** The org service's data source: database `linli_org`, used by the app and by migrate.ts. */
