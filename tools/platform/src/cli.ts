@@ -7,6 +7,7 @@ import { platformSettings } from './settings.js';
  * `npm run linli -- <command>`: operator commands.
  *   seed                          import Chengdu's divisions and grant the demo operators their roles
  *   import divisions [--scope S]  import statistical divisions (S: '' national, 51 a province, 5101 a city)
+ *   import households <file>      compounds, buildings, households and residents from CSV or .xlsx
  */
 const [command, ...rest] = process.argv.slice(2);
 const settings = platformSettings();
@@ -24,5 +25,8 @@ function org(args: string[]): never {
 
 if (command === 'seed') org(['seed-demo', '--realm', join(repoRoot, 'deploy/keycloak/linli-realm.json')]);
 if (command === 'import' && rest[0] === 'divisions') org(['import-divisions', ...rest.slice(1)]);
-process.stderr.write('usage: npm run linli -- <command>\n  seed\n  import divisions [--scope 5101]\n');
+if (command === 'import' && rest[0] === 'households') org(['import-households', ...rest.slice(1)]);
+process.stderr.write(
+  'usage: npm run linli -- <command>\n  seed\n  import divisions [--scope 5101]\n  import households <file.csv|file.xlsx>\n',
+);
 process.exit(2);

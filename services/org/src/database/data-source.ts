@@ -11,6 +11,7 @@ import { SiblingNamesByKindAndCode1764600000000 } from './migrations/17646000000
 import { CreateOrganisations1764700000000 } from './migrations/1764700000000-create-organisations.js';
 import { AddZonesAndManagingAuthority1764800000000 } from './migrations/1764800000000-add-zones-and-managing-authority.js';
 import { CreateDwellingsAndOwnerships1764900000000 } from './migrations/1764900000000-create-dwellings-and-ownerships.js';
+import { CreateImportJobs1765000000000 } from './migrations/1765000000000-create-import-jobs.js';
 
 export const orgMigrations = [
   CreateDivisionTree1764300000000,
@@ -21,6 +22,7 @@ export const orgMigrations = [
   CreateOrganisations1764700000000,
   AddZonesAndManagingAuthority1764800000000,
   CreateDwellingsAndOwnerships1764900000000,
+  CreateImportJobs1765000000000,
 ];
 
 /** The org service's data source: database `linli_org`, used by the app and by migrate.ts. */
