@@ -257,48 +257,80 @@ interface BatchContext {
   today: string;
 }
 
-/** A compound or building under a parent by name: found, or created with its history. */
-async function ensureNode(
+/**
+ * Compounds or buildings under their parents by name, for a whole batch: found in one statement, the missing
+ * ones created in one statement with their versions and audit entries.
+ */
+async function ensureNodes(
   manager: EntityManager,
   ctx: BatchContext,
-  parent: { id: string; path: string },
   kind: 'compound' | 'building',
-  name: string,
-): Promise<{ id: string; path: string }> {
-  const key = `${parent.id}/${kind}/${name}`;
-  const cached = ctx.nodeCache.get(key);
-  if (cached) return cached;
-  const [existing]: Array<{ id: string; path: string }> = await manager.query(
-    `SELECT id, path::text AS path FROM nodes WHERE parent_id = $1 AND kind = $2 AND name = $3 AND retired_at IS NULL LIMIT 1`,
-    [parent.id, kind, name],
-  );
-  let node = existing;
-  if (!node) {
-    const id = newId();
-    node = { id, path: `${parent.path}.${pathLabel(id)}` };
-    await manager.query(
-      `INSERT INTO nodes (id, kind, name, parent_id, path, depth, source, created_by)
-       VALUES ($1, $2, $3, $4, $5::ltree, nlevel($5::ltree) - 1, 'operator', $6)`,
-      [id, kind, name, parent.id, node.path, ctx.actor],
-    );
-    await ctx.history.record(manager, [id], {
-      action: 'register',
-      actor: ctx.actor,
-      reason: 'households import',
-    });
+  wants: Array<{ parent: { id: string; path: string }; name: string }>,
+): Promise<void> {
+  const keyOf = (parentId: string, name: string) => `${parentId}/${kind}/${name}`;
+  const missing = new Map<string, { parent: { id: string; path: string }; name: string }>();
+  for (const w of wants) {
+    const key = keyOf(w.parent.id, w.name);
+    if (!ctx.nodeCache.has(key)) missing.set(key, w);
   }
-  ctx.nodeCache.set(key, node);
-  return node;
+  if (missing.size === 0) return;
+  const list = [...missing.values()];
+  const found: Array<{ id: string; parent_id: string; name: string; path: string }> = await manager.query(
+    `SELECT n.id, n.parent_id, n.name, n.path::text AS path FROM nodes n
+       JOIN unnest($1::uuid[], $2::text[]) AS w(parent_id, name) ON n.parent_id = w.parent_id AND n.name = w.name
+      WHERE n.kind = $3 AND n.retired_at IS NULL`,
+    [list.map((w) => w.parent.id), list.map((w) => w.name), kind],
+  );
+  for (const n of found) {
+    const key = keyOf(n.parent_id, n.name);
+    ctx.nodeCache.set(key, { id: n.id, path: n.path });
+    missing.delete(key);
+  }
+  const created = [...missing.entries()].map(([key, w]) => {
+    const id = newId();
+    return { key, id, name: w.name, parentId: w.parent.id, path: `${w.parent.path}.${pathLabel(id)}` };
+  });
+  if (created.length === 0) return;
+  await manager.query(
+    `INSERT INTO nodes (id, kind, name, parent_id, path, depth, source, created_by)
+     SELECT id, $5, name, parent_id, path::ltree, nlevel(path::ltree) - 1, 'operator', $6
+       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[]) AS t(id, name, parent_id, path)`,
+    [
+      created.map((c) => c.id),
+      created.map((c) => c.name),
+      created.map((c) => c.parentId),
+      created.map((c) => c.path),
+      kind,
+      ctx.actor,
+    ],
+  );
+  await ctx.history.record(
+    manager,
+    created.map((c) => c.id),
+    { action: 'register', actor: ctx.actor, reason: 'households import' },
+  );
+  for (const c of created) ctx.nodeCache.set(c.key, { id: c.id, path: c.path });
 }
 
 async function writeBatch(manager: EntityManager, rows: HouseholdRow[], ctx: BatchContext) {
-  // Where each row's household lives, creating compounds and buildings as needed (few, cached) …
-  const homes: Array<{ id: string; path: string }> = [];
-  for (const r of rows) {
-    const community = ctx.communities.get(r.communityCode)!;
-    const compound = await ensureNode(manager, ctx, community, 'compound', r.compound);
-    homes.push(r.building ? await ensureNode(manager, ctx, compound, 'building', r.building) : compound);
-  }
+  // Where each row's household lives: compounds and buildings found or created for the whole batch …
+  const communityOf = (r: HouseholdRow) => ctx.communities.get(r.communityCode)!;
+  await ensureNodes(
+    manager,
+    ctx,
+    'compound',
+    rows.map((r) => ({ parent: communityOf(r), name: r.compound })),
+  );
+  const compoundOf = (r: HouseholdRow) => ctx.nodeCache.get(`${communityOf(r).id}/compound/${r.compound}`)!;
+  await ensureNodes(
+    manager,
+    ctx,
+    'building',
+    rows.filter((r) => r.building).map((r) => ({ parent: compoundOf(r), name: r.building })),
+  );
+  const homes = rows.map((r) =>
+    r.building ? ctx.nodeCache.get(`${compoundOf(r).id}/building/${r.building}`)! : compoundOf(r),
+  );
   // … and the households themselves, found or created for the whole batch in two statements.
   const keyOf = (i: number) => `${homes[i].id}/${rows[i].household}`;
   const wanted = new Map<string, { nodeId: string; nodePath: string; label: string }>();
