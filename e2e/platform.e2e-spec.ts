@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { composeResidentId } from '@linli/privacy';
 import { expectEventually } from '@linli/testing';
 import { bootPlatform, clientToken, passwordToken, type E2EPlatform } from './support.js';
 
@@ -198,6 +199,63 @@ describe('e2e: the platform as `npm start` runs it', () => {
     expect(process_.parentSpanId).toBe(send.spanId);
     // No personal data or token in span names.
     expect(JSON.stringify(trace)).not.toMatch(/eyJ[A-Za-z0-9_-]{20,}/);
+  });
+
+  it('a district app uploads a households file: 202 with a status resource, then the report', async () => {
+    const csv = (rows: string[]) =>
+      ['community_code,compound,building,household,name,id_number,mobile,relation', ...rows].join('\n');
+    const upload = (body: string) =>
+      fetch(`${p.urls.gateway}/v1/org/imports/households?fileName=households.csv`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${streetOp}`, 'content-type': 'text/csv' },
+        body,
+      });
+    const poll = async (location: string) =>
+      expectEventually(
+        async () => {
+          const res = await fetch(`${p.urls.gateway}${location}`, {
+            headers: { authorization: `Bearer ${streetOp}` },
+          });
+          const job = (await res.json()) as {
+            status: string;
+            errors: Array<{ line: number; field: string }>;
+            imported: number;
+          };
+          expect(['completed', 'rejected', 'failed']).toContain(job.status);
+          return job;
+        },
+        { timeoutMs: 25_000, intervalMs: 200 },
+      );
+    // 下涧槽社区 (成华区) is outside the street operator's 丹景山镇: to them it does not exist.
+    const outside = await upload(
+      csv([`510108007003,某小区,,1-1,赵一,${composeResidentId('510108', '1980-01-01', 901)},,head`]),
+    );
+    expect(outside.status).toBe(202);
+    const rejected = await poll(outside.headers.get('location')!);
+    expect(rejected.status).toBe('rejected');
+    expect(rejected.errors.map((e) => [e.line, e.field])).toEqual([[2, 'community_code']]);
+
+    const good = await upload(
+      csv([
+        `510182107001,关口新村,,5-1,钱二,${composeResidentId('510182', '1975-05-05', 902)},13900000002,head`,
+        `510182107001,关口新村,,5-1,孙三,${composeResidentId('510182', '1977-07-07', 903)},,spouse`,
+      ]),
+    );
+    expect(good.status).toBe(202);
+    const location = good.headers.get('location')!;
+    expect(location).toMatch(/^\/v1\/org\/imports\/[0-9a-f-]{36}$/);
+    const done = await poll(location);
+    expect(done).toMatchObject({ status: 'completed', imported: 2 });
+    const guankou = await nodeByCode('510182107001', streetOp);
+    const households = (await (await api(`/v1/org/nodes/${guankou.id}/households`, streetOp)).json()) as {
+      items: Array<{ label: string; members: Array<{ resident: { idNumber: string } }> }>;
+    };
+    const imported = households.items.find((h) => h.label === '5-1')!;
+    expect(imported.members).toHaveLength(2);
+    expect(imported.members[0].resident.idNumber).toMatch(/\*{8}/);
+    // The job is its starter's alone.
+    const other = await passwordToken(p.urls.tokenEndpoint, 'community.operator');
+    expect((await api(location, other)).status).toBe(404);
   });
 
   it('SIGTERM drains every process and each exits 0 (graceful shutdown)', async () => {

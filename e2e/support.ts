@@ -59,7 +59,7 @@ export async function bootPlatform(): Promise<E2EPlatform> {
       const { jetstreamManager } = await import('@nats-io/jetstream');
       const nc = await connect({ servers: settings.NATS_URL });
       const jsm = await jetstreamManager(nc);
-      for (const s of ['EVT_ORG', 'EVT_GOVERNANCE', 'DEAD_LETTERS']) {
+      for (const s of ['EVT_ORG', 'EVT_GOVERNANCE', 'DEAD_LETTERS', 'OBJ_UPLOADS']) {
         await jsm.streams.delete(`${s}${settings.NATS_STREAM_SUFFIX}`).catch(() => undefined);
       }
       await nc.close();

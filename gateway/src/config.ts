@@ -19,6 +19,12 @@ export function gatewayConfig(env: Record<string, string | undefined> = process.
         .string()
         .regex(/^([a-z0-9_-]+\.)?$/)
         .default(''),
+      NATS_STREAM_SUFFIX: z
+        .string()
+        .regex(/^(_[A-Z0-9]+)?$/)
+        .default(''),
+      /** Largest bulk-import file accepted (bytes). */
+      IMPORT_MAX_BYTES: positiveInt(50 * 1024 * 1024),
       /** Public base URL used in Location headers and the OpenAPI servers list. */
       PUBLIC_BASE_URL: z.url().optional(),
     },

@@ -10,6 +10,7 @@ import { validationPipe } from './common/validation.js';
 import type { GatewayConfig } from './config.js';
 import { GatewayModule } from './gateway.module.js';
 import { HealthController } from './health/health.controller.js';
+import { IMPORT_CONTENT_TYPES } from './org/imports.controller.js';
 
 export interface GatewayApp {
   app: NestFastifyApplication;
@@ -49,13 +50,19 @@ export async function startGateway(
     logger: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    GatewayModule.forRoot({ nc, rpc, verifier }),
+    GatewayModule.forRoot({ nc, rpc, verifier, streamSuffix: config.NATS_STREAM_SUFFIX }),
     adapter,
     {
       logger: nestLogger(logger),
     },
   );
   const fastify = app.getHttpAdapter().getInstance();
+  // Bulk-import files arrive as the raw request body.
+  fastify.addContentTypeParser(
+    [IMPORT_CONTENT_TYPES.csv, IMPORT_CONTENT_TYPES.xlsx],
+    { parseAs: 'buffer', bodyLimit: config.IMPORT_MAX_BYTES },
+    (_req, body, done) => done(null, body),
+  );
   fastify.addHook('onRequest', async (req, reply) => {
     void reply.header('x-request-id', req.id);
   });

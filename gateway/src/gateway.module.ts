@@ -11,11 +11,17 @@ import { RoleAssignmentsController } from './org/role-assignments.controller.js'
 import { HouseholdsController } from './org/households.controller.js';
 import { OrganisationsController } from './org/organisations.controller.js';
 import { DwellingsController } from './org/dwellings.controller.js';
+import { ImportsController, STREAM_SUFFIX } from './org/imports.controller.js';
 
 /** The HTTP edge: no database and no business rules; one folder per context. */
 @Module({})
 export class GatewayModule {
-  static forRoot(deps: { nc: NatsConnection; rpc: RpcClient; verifier: TokenVerifier }): DynamicModule {
+  static forRoot(deps: {
+    nc: NatsConnection;
+    rpc: RpcClient;
+    verifier: TokenVerifier;
+    streamSuffix?: string;
+  }): DynamicModule {
     return {
       module: GatewayModule,
       controllers: [
@@ -25,12 +31,14 @@ export class GatewayModule {
         HouseholdsController,
         OrganisationsController,
         DwellingsController,
+        ImportsController,
         CommunitiesController,
       ],
       providers: [
         { provide: NATS_CONNECTION, useValue: deps.nc },
         { provide: RpcClient, useValue: deps.rpc },
         { provide: TOKEN_VERIFIER, useValue: deps.verifier },
+        { provide: STREAM_SUFFIX, useValue: deps.streamSuffix ?? '' },
         { provide: APP_GUARD, useClass: AuthGuard },
         ServiceCaller,
       ],

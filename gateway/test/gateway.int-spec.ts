@@ -275,6 +275,8 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
       '/v1/org/households/{id}',
       '/v1/org/households/{id}/members',
       '/v1/org/households/{id}/representative',
+      '/v1/org/imports/households',
+      '/v1/org/imports/{id}',
       '/v1/org/memberships/{id}/end',
       '/v1/org/nodes',
       '/v1/org/nodes/search',

@@ -10,3 +10,4 @@ export * from './rpc-server.js';
 export * from './rpc.errors.js';
 export * from './streams.js';
 export * from './service-runtime.js';
+export * from './uploads.js';

@@ -43,8 +43,9 @@ export async function startOrgApp(
     app,
     logger,
     async stop() {
-      await runtime.stop();
+      // Nest first (the import worker stops after its batch while NATS and PostgreSQL are still up), then the runtime.
       await app.close();
+      await runtime.stop();
     },
   };
 }

@@ -8,6 +8,8 @@ import { HouseholdsRepository } from './households/households.repository.js';
 import { HouseholdsRpc } from './households/households.rpc.js';
 import { HouseholdsService, PII_CIPHER } from './households/households.service.js';
 import { PiiCipher } from '@linli/privacy';
+import { ImportsRpc } from './imports/imports.rpc.js';
+import { ImportsService } from './imports/imports.service.js';
 import { DwellingsRepository } from './dwellings/dwellings.repository.js';
 import { DwellingsRpc } from './dwellings/dwellings.rpc.js';
 import { DwellingsService } from './dwellings/dwellings.service.js';
@@ -41,6 +43,8 @@ export class OrgModule {
         DwellingsRepository,
         DwellingsService,
         DwellingsRpc,
+        ImportsService,
+        ImportsRpc,
       ],
     };
   }

@@ -7,6 +7,7 @@ export * from './linli/org/v1/access_pb.js';
 export * from './linli/org/v1/dwellings_pb.js';
 export * from './linli/org/v1/events_pb.js';
 export * from './linli/org/v1/households_pb.js';
+export * from './linli/org/v1/imports_pb.js';
 export * from './linli/org/v1/nodes_pb.js';
 export * from './linli/org/v1/organisations_pb.js';
 
@@ -17,8 +18,9 @@ import { file_linli_org_v1_access } from './linli/org/v1/access_pb.js';
 import { file_linli_org_v1_dwellings } from './linli/org/v1/dwellings_pb.js';
 import { file_linli_org_v1_events } from './linli/org/v1/events_pb.js';
 import { file_linli_org_v1_households } from './linli/org/v1/households_pb.js';
+import { file_linli_org_v1_imports } from './linli/org/v1/imports_pb.js';
 import { file_linli_org_v1_nodes } from './linli/org/v1/nodes_pb.js';
 import { file_linli_org_v1_organisations } from './linli/org/v1/organisations_pb.js';
 
 /** Every proto file of the platform. */
-export const allProtoFiles = [file_linli_common_v1_error, file_linli_common_v1_principal, file_linli_governance_v1_communities, file_linli_org_v1_access, file_linli_org_v1_dwellings, file_linli_org_v1_events, file_linli_org_v1_households, file_linli_org_v1_nodes, file_linli_org_v1_organisations];
+export const allProtoFiles = [file_linli_common_v1_error, file_linli_common_v1_principal, file_linli_governance_v1_communities, file_linli_org_v1_access, file_linli_org_v1_dwellings, file_linli_org_v1_events, file_linli_org_v1_households, file_linli_org_v1_imports, file_linli_org_v1_nodes, file_linli_org_v1_organisations];

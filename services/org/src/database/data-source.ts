@@ -12,6 +12,7 @@ import { CreateOrganisations1764700000000 } from './migrations/1764700000000-cre
 import { AddZonesAndManagingAuthority1764800000000 } from './migrations/1764800000000-add-zones-and-managing-authority.js';
 import { CreateDwellingsAndOwnerships1764900000000 } from './migrations/1764900000000-create-dwellings-and-ownerships.js';
 import { CreateImportJobs1765000000000 } from './migrations/1765000000000-create-import-jobs.js';
+import { ImportJobsFromUploads1765100000000 } from './migrations/1765100000000-import-jobs-from-uploads.js';
 
 export const orgMigrations = [
   CreateDivisionTree1764300000000,
@@ -23,6 +24,7 @@ export const orgMigrations = [
   AddZonesAndManagingAuthority1764800000000,
   CreateDwellingsAndOwnerships1764900000000,
   CreateImportJobs1765000000000,
+  ImportJobsFromUploads1765100000000,
 ];
 
 /** The org service's data source: database `linli_org`, used by the app and by migrate.ts. */

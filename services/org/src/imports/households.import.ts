@@ -41,6 +41,12 @@ interface Options {
   file: string;
   logger: Logger;
   actor?: string;
+  /** An existing job (started over HTTP) instead of one found or made by the file's SHA-256. */
+  jobId?: string;
+  /** Whether the importer may write under a community (the caller's scope); unset = trusted CLI. */
+  mayWrite?: (path: string) => Promise<boolean>;
+  /** Stops between batches (service shutdown); the job stays resumable. */
+  signal?: AbortSignal;
   batchSize?: number;
   onProgress?: (phase: 'checking' | 'importing', done: number, total: number) => void;
 }
@@ -68,13 +74,22 @@ export async function importHouseholds(
   const header = await readHeader(options.file);
   const missing = missingColumns(header);
 
-  const [previous]: Array<{ id: string; status: string; committed_rows: number }> = await dataSource.query(
-    `SELECT id, status, committed_rows FROM import_jobs WHERE file_sha256 = $1 AND status IN ('importing','failed')
-      ORDER BY created_at DESC LIMIT 1`,
-    [sha],
-  );
-  const jobId = previous?.id ?? newId();
-  if (!previous) {
+  const [previous]: Array<{ id: string; status: string; committed_rows: number }> = options.jobId
+    ? await dataSource.query(`SELECT id, status, committed_rows FROM import_jobs WHERE id = $1`, [
+        options.jobId,
+      ])
+    : await dataSource.query(
+        `SELECT id, status, committed_rows FROM import_jobs WHERE file_sha256 = $1 AND status IN ('importing','failed')
+          ORDER BY created_at DESC LIMIT 1`,
+        [sha],
+      );
+  const jobId = previous?.id ?? options.jobId ?? newId();
+  if (previous) {
+    await dataSource.query(
+      `UPDATE import_jobs SET file_sha256 = $2, status = 'validating', updated_at = now() WHERE id = $1`,
+      [jobId, sha],
+    );
+  } else {
     await dataSource.query(
       `INSERT INTO import_jobs (id, kind, file_name, file_sha256, status, created_by) VALUES ($1, 'households', $2, $3, 'validating', $4)`,
       [jobId, basename(options.file), sha, options.actor ?? null],
@@ -122,7 +137,11 @@ export async function importHouseholds(
         WHERE code = ANY($1::text[]) AND kind IN ('community','village') AND retired_at IS NULL`,
       [[...communityLines.keys()]],
     );
-    for (const r of rows) communities.set(r.code, { id: r.id, path: r.path });
+    for (const r of rows) {
+      // Outside the caller's scope a community does not exist for them.
+      if (!options.mayWrite || (await options.mayWrite(r.path)))
+        communities.set(r.code, { id: r.id, path: r.path });
+    }
     for (const [code, lines] of communityLines) {
       if (!communities.has(code)) {
         for (const line of lines)
@@ -224,7 +243,11 @@ export async function importHouseholds(
     index++;
     if (index <= resumeFrom) continue;
     batch.push(checkRow(raw, line, today).row!);
-    if (batch.length >= batchSize) await flush();
+    if (batch.length >= batchSize) {
+      if (options.signal?.aborted)
+        throw new Error('import interrupted; it resumes from the last committed batch');
+      await flush();
+    }
   }
   await flush();
   await dataSource.query(`UPDATE import_jobs SET status = 'completed', updated_at = now() WHERE id = $1`, [
