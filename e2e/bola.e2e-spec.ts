@@ -245,6 +245,16 @@ describe('e2e: BOLA matrix over every org route', () => {
       denied: 'not-found',
     },
     {
+      name: 'POST /v1/org/households/{id}/move',
+      call: (t, k, key) =>
+        api(`/v1/org/households/${household[key].id}/move`, k, {
+          method: 'POST',
+          body: JSON.stringify({ nodeId: t.id }),
+        }),
+      ok: 200,
+      denied: 'not-found',
+    },
+    {
       name: 'GET /v1/org/residents/{id}',
       call: (_t, k, key) => api(`/v1/org/residents/${household[key].residentId}`, k),
       ok: 200,

@@ -274,6 +274,8 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
       '/v1/org/dwellings/{id}/owners',
       '/v1/org/households/{id}',
       '/v1/org/households/{id}/members',
+      '/v1/org/households/{id}/members/{residentId}',
+      '/v1/org/households/{id}/move',
       '/v1/org/households/{id}/representative',
       '/v1/org/imports/households',
       '/v1/org/imports/{id}',

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -191,6 +191,31 @@ export class ChangeRepresentativeBody {
   reason?: string;
 }
 
+export class MoveHouseholdBody {
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The community, village, compound or building it lives at from now on',
+  })
+  @IsUUID()
+  nodeId: string;
+
+  @ApiPropertyOptional({ maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
+
+export class MemberParams {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  residentId: string;
+}
+
 export class IdParams {
   @ApiProperty({ format: 'uuid' })
   @IsUUID()
@@ -378,5 +403,39 @@ export class HouseholdsController {
       principal,
     );
     return toResidentDto(resident!);
+  }
+
+  @Post('households/:id/move')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Move a household to another node in your scope' })
+  @ApiOkResponse({ type: HouseholdDto })
+  @ApiProblems(400, 401, 404, 409, 422)
+  async move(
+    @Param() params: IdParams,
+    @Body() body: MoveHouseholdBody,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<HouseholdDto> {
+    const { household } = await this.services.call(
+      HouseholdService.method.moveHousehold,
+      { householdId: params.id, nodeId: body.nodeId, reason: body.reason ?? '' },
+      principal,
+    );
+    return toHouseholdDto(household!);
+  }
+
+  @Delete('households/:id/members/:residentId')
+  @ApiOperation({ summary: 'A member leaves the household (moved out, deceased …); history is kept' })
+  @ApiOkResponse({ type: HouseholdDto })
+  @ApiProblems(400, 401, 404)
+  async removeMember(
+    @Param() params: MemberParams,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<HouseholdDto> {
+    const { household } = await this.services.call(
+      HouseholdService.method.removeMember,
+      { householdId: params.id, residentId: params.residentId, reason: '' },
+      principal,
+    );
+    return toHouseholdDto(household!);
   }
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, HouseholdService, MemberRelation } from '@linli/contracts';
+import { ErrorCode, HouseholdService, MemberRelation, NodeKind, NodeService } from '@linli/contracts';
 import { composeResidentId } from '@linli/privacy';
 import { expectEventually } from '@linli/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -267,5 +267,63 @@ describe('org: households, residents and personal data (real PostgreSQL + NATS)'
     await expect(
       f.client.call(HouseholdService.method.listHouseholds, { nodeId: community }, as(OUTSIDER)),
     ).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
+  });
+
+  it('a household moves to another node in scope; a member leaves, and the representative period ends with them', async () => {
+    const h = await household('11栋1单元');
+    const head = await f.client.call(
+      HouseholdService.method.addMember,
+      {
+        householdId: h.id,
+        resident: { name: '周大', idNumber: person(yearsAgo(50)) },
+        relation: MemberRelation.HEAD,
+      },
+      as(OPERATOR),
+    );
+    const headId = head.household!.members[0].resident!.id;
+    const sibling = await f.nodeIdByCode('510108007002');
+    await expect(
+      f.client.call(
+        HouseholdService.method.moveHousehold,
+        { householdId: h.id, nodeId: sibling },
+        as(OPERATOR),
+      ),
+    ).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
+    const { node: compound } = await f.client.call(
+      NodeService.method.registerNode,
+      { parentId: community, kind: NodeKind.COMPOUND, name: '迁入小区' },
+      as(OPERATOR),
+    );
+    const moved = await f.client.call(
+      HouseholdService.method.moveHousehold,
+      { householdId: h.id, nodeId: compound!.id, reason: '搬迁' },
+      as(OPERATOR),
+    );
+    expect(moved.household!.nodeId).toBe(compound!.id);
+
+    const left = await f.client.call(
+      HouseholdService.method.removeMember,
+      { householdId: h.id, residentId: headId, reason: '迁出' },
+      as(OPERATOR),
+    );
+    expect(left.household!.members).toEqual([]);
+    expect(left.household!.representativeResidentId).toBe('');
+    const jsm = await jetstreamManager(f.nc);
+    await expectEventually(async () => {
+      const m = await jsm.streams.getMessage(`EVT_ORG${f.streamSuffix}`, {
+        last_by_subj: `${f.prefix}evt.org.v1.resident_left`,
+      });
+      expect(m?.json<{ residentId: string; wasRepresentative: boolean }>()).toMatchObject({
+        residentId: headId,
+        wasRepresentative: true,
+      });
+    });
+    await expect(
+      f.client.call(
+        HouseholdService.method.removeMember,
+        { householdId: h.id, residentId: headId },
+        as(OPERATOR),
+      ),
+    ).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND, reason: 'MEMBER_NOT_FOUND' });
   });
 });

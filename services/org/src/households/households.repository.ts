@@ -212,6 +212,33 @@ export class HouseholdsRepository {
     );
   }
 
+  async moveHousehold(manager: EntityManager, householdId: string, nodeId: string): Promise<void> {
+    await queryRows(manager, `UPDATE households SET node_id = $2 WHERE id = $1 RETURNING id`, [
+      householdId,
+      nodeId,
+    ]);
+  }
+
+  /** Ends a membership now; returns whether the resident was the current representative (whose period ends too). */
+  async removeMember(
+    manager: EntityManager,
+    householdId: string,
+    residentId: string,
+  ): Promise<{ left: boolean; wasRepresentative: boolean }> {
+    const left = await queryRows(
+      manager,
+      `UPDATE household_members SET left_at = now() WHERE household_id = $1 AND resident_id = $2 AND left_at IS NULL RETURNING resident_id`,
+      [householdId, residentId],
+    );
+    const rep = await queryRows(
+      manager,
+      `UPDATE household_representatives SET valid_to = now()
+        WHERE household_id = $1 AND resident_id = $2 AND valid_to IS NULL RETURNING resident_id`,
+      [householdId, residentId],
+    );
+    return { left: left.length > 0, wasRepresentative: rep.length > 0 };
+  }
+
   /** Optimistic version bump of the household aggregate. */
   async touch(manager: EntityManager, householdId: string): Promise<void> {
     await queryRows(manager, `UPDATE households SET version = version + 1 WHERE id = $1 RETURNING id`, [

@@ -30,5 +30,11 @@ export class HouseholdsRpc implements OnModuleInit {
     this.rpc.handle(m.getResident, async (req, ctx) => ({
       resident: await this.households.resident(req, ctx.principal),
     }));
+    this.rpc.handle(m.moveHousehold, async (req, ctx) => ({
+      household: await this.households.move(req, ctx.principal),
+    }));
+    this.rpc.handle(m.removeMember, async (req, ctx) => ({
+      household: await this.households.removeMember(req, ctx.principal),
+    }));
   }
 }

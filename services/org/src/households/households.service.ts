@@ -3,15 +3,19 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate, timestampNow } from '@bufbuild/protobuf/wkt';
 import {
   ErrorCode,
+  HouseholdMovedSchema,
   HouseholdRegisteredSchema,
   HouseholdRepresentativeChangedSchema,
   HouseholdSchema,
   MemberRelation,
   ResidentJoinedSchema,
+  ResidentLeftSchema,
   ResidentSchema,
   type AddMemberRequest,
   type ChangeRepresentativeRequest,
   type GetResidentRequest,
+  type MoveHouseholdRequest,
+  type RemoveMemberRequest,
   type Household,
   type Principal,
   type RegisterHouseholdRequest,
@@ -339,6 +343,83 @@ export class HouseholdsService {
           householdId: household.id,
           residentId: req.residentId,
           previousResidentId: previous ?? '',
+          occurredAt: timestampNow(),
+        }),
+        { actorSubject: principal?.subject },
+      );
+    });
+    this.relay.kick();
+    return this.toHousehold((await this.households.findHousehold(household.id))!, 'operator');
+  }
+
+  /** The household moves to another node in the caller's scope (both ends must be in it). */
+  async move(req: MoveHouseholdRequest, principal: Principal | undefined): Promise<Household> {
+    if (!isUuid(req.nodeId))
+      throw RpcError.invalidArgument([{ field: 'node_id', description: 'must be a UUID' }]);
+    if (req.reason.length > 500)
+      throw RpcError.invalidArgument([{ field: 'reason', description: 'must be at most 500 characters' }]);
+    const { household } = await this.visibleHousehold(req.householdId, principal, true);
+    const target = await this.nodes.findById(req.nodeId);
+    if (!target || !(await this.access.may(principal, 'org.household.write', target.path))) {
+      throw new RpcError(ErrorCode.NOT_FOUND, 'NODE_NOT_FOUND', 'No such node.');
+    }
+    if (!HOUSEHOLD_NODE_KINDS.has(target.kind)) {
+      throw new RpcError(
+        ErrorCode.FAILED_PRECONDITION,
+        'HOUSEHOLD_NODE_KIND',
+        'Households live at a community, village, compound or building.',
+      );
+    }
+    if (target.id === household.nodeId) return this.toHousehold(household, 'operator');
+    try {
+      await withTransaction(this.dataSource, async (manager) => {
+        await this.households.moveHousehold(manager, household.id, target.id);
+        await this.households.touch(manager, household.id);
+        await appendToOutbox(
+          manager,
+          HouseholdMovedSchema,
+          create(HouseholdMovedSchema, {
+            householdId: household.id,
+            oldNodeId: household.nodeId,
+            newNodeId: target.id,
+            nodePath: [...(await this.nodes.ancestors(target.path, manager)).map((a) => a.id), target.id],
+            occurredAt: timestampNow(),
+          }),
+          { actorSubject: principal?.subject },
+        );
+      });
+    } catch (e) {
+      if (isUniqueViolation(e, 'households_node_id_label_key')) {
+        throw new RpcError(
+          ErrorCode.ALREADY_EXISTS,
+          'HOUSEHOLD_LABEL_TAKEN',
+          'A household with this label is already registered there.',
+        );
+      }
+      throw e;
+    }
+    this.relay.kick();
+    return this.toHousehold((await this.households.findHousehold(household.id))!, 'operator');
+  }
+
+  /** A member leaves the household; if they represented it, the household has no representative until it names one. */
+  async removeMember(req: RemoveMemberRequest, principal: Principal | undefined): Promise<Household> {
+    if (!isUuid(req.residentId))
+      throw RpcError.invalidArgument([{ field: 'resident_id', description: 'must be a UUID' }]);
+    if (req.reason.length > 500)
+      throw RpcError.invalidArgument([{ field: 'reason', description: 'must be at most 500 characters' }]);
+    const { household } = await this.visibleHousehold(req.householdId, principal, true);
+    await withTransaction(this.dataSource, async (manager) => {
+      const result = await this.households.removeMember(manager, household.id, req.residentId);
+      if (!result.left) throw HouseholdsError.notFound('member');
+      await this.households.touch(manager, household.id);
+      await appendToOutbox(
+        manager,
+        ResidentLeftSchema,
+        create(ResidentLeftSchema, {
+          householdId: household.id,
+          residentId: req.residentId,
+          wasRepresentative: result.wasRepresentative,
           occurredAt: timestampNow(),
         }),
         { actorSubject: principal?.subject },

@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linli/org/v1/events.proto.
  */
 export const file_linli_org_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChlsaW5saS9vcmcvdjEvZXZlbnRzLnByb3RvEgxsaW5saS5vcmcudjEi/AEKDk5vZGVSZWdpc3RlcmVkEg8KB25vZGVfaWQYASABKAkSJAoEa2luZBgCIAEoDjIWLmxpbmxpLm9yZy52MS5Ob2RlS2luZBIMCgRuYW1lGAMgASgJEgwKBGNvZGUYBCABKAkSEQoJcGFyZW50X2lkGAUgASgJEigKCWFuY2VzdG9ycxgGIAMoCzIVLmxpbmxpLm9yZy52MS5Ob2RlUmVmEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChFhZ2dyZWdhdGVfdmVyc2lvbhgIIAEoAxIOCgZzb3VyY2UYCSABKAkixgEKC1JvbGVHcmFudGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIRCglub2RlX3BhdGgYBSADKAkSLwoLb2NjdXJyZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmdyYW50ZWRfYnkYByABKAkiswEKC1JvbGVSZXZva2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcmV2b2tlZF9ieRgGIAEoCSKOAQoLTm9kZVJlbmFtZWQSDwoHbm9kZV9pZBgBIAEoCRIQCghvbGRfbmFtZRgCIAEoCRIQCghuZXdfbmFtZRgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBSABKAMiwAEKCU5vZGVNb3ZlZBIPCgdub2RlX2lkGAEgASgJEhUKDW9sZF9wYXJlbnRfaWQYAiABKAkSFQoNbmV3X3BhcmVudF9pZBgDIAEoCRIoCglhbmNlc3RvcnMYBCADKAsyFS5saW5saS5vcmcudjEuTm9kZVJlZhIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBiABKAMiagoLTm9kZVJldGlyZWQSDwoHbm9kZV9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YAyABKAMigAEKE0hvdXNlaG9sZFJlZ2lzdGVyZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEg8KB25vZGVfaWQYAiABKAkSEQoJbm9kZV9wYXRoGAMgAygJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKuAQoOUmVzaWRlbnRKb2luZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEhMKC3Jlc2lkZW50X2lkGAIgASgJEi4KCHJlbGF0aW9uGAMgASgOMhwubGlubGkub3JnLnYxLk1lbWJlclJlbGF0aW9uEhAKCGFkdWx0X29uGAQgASgJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKaAQoeSG91c2Vob2xkUmVwcmVzZW50YXRpdmVDaGFuZ2VkEhQKDGhvdXNlaG9sZF9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIcChRwcmV2aW91c19yZXNpZGVudF9pZBgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAirwEKFk9yZ2FuaXNhdGlvblJlZ2lzdGVyZWQSFwoPb3JnYW5pc2F0aW9uX2lkGAEgASgJEg8KB25vZGVfaWQYAiABKAkSLAoEdHlwZRgDIAEoDjIeLmxpbmxpLm9yZy52MS5PcmdhbmlzYXRpb25UeXBlEgwKBG5hbWUYBCABKAkSLwoLb2NjdXJyZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIsEBChFNZW1iZXJzaGlwU3RhcnRlZBIVCg1tZW1iZXJzaGlwX2lkGAEgASgJEhcKD29yZ2FuaXNhdGlvbl9pZBgCIAEoCRITCgtyZXNpZGVudF9pZBgDIAEoCRIQCghwb3NpdGlvbhgEIAEoCRISCgp0ZXJtX3N0YXJ0GAUgASgJEhAKCHRlcm1fZW5kGAYgASgJEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKHAQoPTWVtYmVyc2hpcEVuZGVkEhUKDW1lbWJlcnNoaXBfaWQYASABKAkSFwoPb3JnYW5pc2F0aW9uX2lkGAIgASgJEhMKC3Jlc2lkZW50X2lkGAMgASgJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKbAQoYTWFuYWdpbmdBdXRob3JpdHlDaGFuZ2VkEg8KB25vZGVfaWQYASABKAkSGQoRYXV0aG9yaXR5X25vZGVfaWQYAiABKAkSIgoacHJldmlvdXNfYXV0aG9yaXR5X25vZGVfaWQYAyABKAkSLwoLb2NjdXJyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrkBChVEd2VsbGluZ093bmVyc0NoYW5nZWQSEwoLZHdlbGxpbmdfaWQYASABKAkSDwoHbm9kZV9pZBgCIAEoCRIVCg1hcmVhX2NlbnRpX20yGAMgASgDEhYKDmRldmVsb3Blcl9oZWxkGAQgASgIEhoKEm93bmVyX3Jlc2lkZW50X2lkcxgFIAMoCRIvCgtvY2N1cnJlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBiBnByb3RvMw", [file_google_protobuf_timestamp, file_linli_org_v1_access, file_linli_org_v1_households, file_linli_org_v1_nodes, file_linli_org_v1_organisations]);
+  fileDesc("ChlsaW5saS9vcmcvdjEvZXZlbnRzLnByb3RvEgxsaW5saS5vcmcudjEi/AEKDk5vZGVSZWdpc3RlcmVkEg8KB25vZGVfaWQYASABKAkSJAoEa2luZBgCIAEoDjIWLmxpbmxpLm9yZy52MS5Ob2RlS2luZBIMCgRuYW1lGAMgASgJEgwKBGNvZGUYBCABKAkSEQoJcGFyZW50X2lkGAUgASgJEigKCWFuY2VzdG9ycxgGIAMoCzIVLmxpbmxpLm9yZy52MS5Ob2RlUmVmEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChFhZ2dyZWdhdGVfdmVyc2lvbhgIIAEoAxIOCgZzb3VyY2UYCSABKAkixgEKC1JvbGVHcmFudGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIRCglub2RlX3BhdGgYBSADKAkSLwoLb2NjdXJyZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmdyYW50ZWRfYnkYByABKAkiswEKC1JvbGVSZXZva2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcmV2b2tlZF9ieRgGIAEoCSKOAQoLTm9kZVJlbmFtZWQSDwoHbm9kZV9pZBgBIAEoCRIQCghvbGRfbmFtZRgCIAEoCRIQCghuZXdfbmFtZRgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBSABKAMiwAEKCU5vZGVNb3ZlZBIPCgdub2RlX2lkGAEgASgJEhUKDW9sZF9wYXJlbnRfaWQYAiABKAkSFQoNbmV3X3BhcmVudF9pZBgDIAEoCRIoCglhbmNlc3RvcnMYBCADKAsyFS5saW5saS5vcmcudjEuTm9kZVJlZhIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBiABKAMiagoLTm9kZVJldGlyZWQSDwoHbm9kZV9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YAyABKAMigAEKE0hvdXNlaG9sZFJlZ2lzdGVyZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEg8KB25vZGVfaWQYAiABKAkSEQoJbm9kZV9wYXRoGAMgAygJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKuAQoOUmVzaWRlbnRKb2luZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEhMKC3Jlc2lkZW50X2lkGAIgASgJEi4KCHJlbGF0aW9uGAMgASgOMhwubGlubGkub3JnLnYxLk1lbWJlclJlbGF0aW9uEhAKCGFkdWx0X29uGAQgASgJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKaAQoeSG91c2Vob2xkUmVwcmVzZW50YXRpdmVDaGFuZ2VkEhQKDGhvdXNlaG9sZF9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIcChRwcmV2aW91c19yZXNpZGVudF9pZBgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAirwEKFk9yZ2FuaXNhdGlvblJlZ2lzdGVyZWQSFwoPb3JnYW5pc2F0aW9uX2lkGAEgASgJEg8KB25vZGVfaWQYAiABKAkSLAoEdHlwZRgDIAEoDjIeLmxpbmxpLm9yZy52MS5PcmdhbmlzYXRpb25UeXBlEgwKBG5hbWUYBCABKAkSLwoLb2NjdXJyZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIsEBChFNZW1iZXJzaGlwU3RhcnRlZBIVCg1tZW1iZXJzaGlwX2lkGAEgASgJEhcKD29yZ2FuaXNhdGlvbl9pZBgCIAEoCRITCgtyZXNpZGVudF9pZBgDIAEoCRIQCghwb3NpdGlvbhgEIAEoCRISCgp0ZXJtX3N0YXJ0GAUgASgJEhAKCHRlcm1fZW5kGAYgASgJEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKHAQoPTWVtYmVyc2hpcEVuZGVkEhUKDW1lbWJlcnNoaXBfaWQYASABKAkSFwoPb3JnYW5pc2F0aW9uX2lkGAIgASgJEhMKC3Jlc2lkZW50X2lkGAMgASgJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKbAQoYTWFuYWdpbmdBdXRob3JpdHlDaGFuZ2VkEg8KB25vZGVfaWQYASABKAkSGQoRYXV0aG9yaXR5X25vZGVfaWQYAiABKAkSIgoacHJldmlvdXNfYXV0aG9yaXR5X25vZGVfaWQYAyABKAkSLwoLb2NjdXJyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrkBChVEd2VsbGluZ093bmVyc0NoYW5nZWQSEwoLZHdlbGxpbmdfaWQYASABKAkSDwoHbm9kZV9pZBgCIAEoCRIVCg1hcmVhX2NlbnRpX20yGAMgASgDEhYKDmRldmVsb3Blcl9oZWxkGAQgASgIEhoKEm93bmVyX3Jlc2lkZW50X2lkcxgFIAMoCRIvCgtvY2N1cnJlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAilAEKDkhvdXNlaG9sZE1vdmVkEhQKDGhvdXNlaG9sZF9pZBgBIAEoCRITCgtvbGRfbm9kZV9pZBgCIAEoCRITCgtuZXdfbm9kZV9pZBgDIAEoCRIRCglub2RlX3BhdGgYBCADKAkSLwoLb2NjdXJyZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIoYBCgxSZXNpZGVudExlZnQSFAoMaG91c2Vob2xkX2lkGAEgASgJEhMKC3Jlc2lkZW50X2lkGAIgASgJEhoKEndhc19yZXByZXNlbnRhdGl2ZRgDIAEoCBIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBiBnByb3RvMw", [file_google_protobuf_timestamp, file_linli_org_v1_access, file_linli_org_v1_households, file_linli_org_v1_nodes, file_linli_org_v1_organisations]);
 
 /**
  * NodeRegistered: a node was added to the tree, by an import or by an operator.
@@ -1097,4 +1097,146 @@ export type DwellingOwnersChangedJson = {
  */
 export const DwellingOwnersChangedSchema: GenMessage<DwellingOwnersChanged, {jsonType: DwellingOwnersChangedJson}> = /*@__PURE__*/
   messageDesc(file_linli_org_v1_events, 13);
+
+/**
+ * HouseholdMoved: the household lives at another node from occurred_at on. Subject: evt.org.v1.household_moved.
+ *
+ * @generated from message linli.org.v1.HouseholdMoved
+ */
+export type HouseholdMoved = Message<"linli.org.v1.HouseholdMoved"> & {
+  /**
+   * @generated from field: string household_id = 1;
+   */
+  householdId: string;
+
+  /**
+   * @generated from field: string old_node_id = 2;
+   */
+  oldNodeId: string;
+
+  /**
+   * @generated from field: string new_node_id = 3;
+   */
+  newNodeId: string;
+
+  /**
+   * Ids from the root down to new_node_id.
+   *
+   * @generated from field: repeated string node_path = 4;
+   */
+  nodePath: string[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 5;
+   */
+  occurredAt?: Timestamp | undefined;
+};
+
+/**
+ * HouseholdMoved: the household lives at another node from occurred_at on. Subject: evt.org.v1.household_moved.
+ *
+ * @generated from message linli.org.v1.HouseholdMoved
+ */
+export type HouseholdMovedJson = {
+  /**
+   * @generated from field: string household_id = 1;
+   */
+  householdId?: string;
+
+  /**
+   * @generated from field: string old_node_id = 2;
+   */
+  oldNodeId?: string;
+
+  /**
+   * @generated from field: string new_node_id = 3;
+   */
+  newNodeId?: string;
+
+  /**
+   * Ids from the root down to new_node_id.
+   *
+   * @generated from field: repeated string node_path = 4;
+   */
+  nodePath?: string[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 5;
+   */
+  occurredAt?: TimestampJson;
+};
+
+/**
+ * Describes the message linli.org.v1.HouseholdMoved.
+ * Use `create(HouseholdMovedSchema)` to create a new message.
+ */
+export const HouseholdMovedSchema: GenMessage<HouseholdMoved, {jsonType: HouseholdMovedJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_events, 14);
+
+/**
+ * ResidentLeft: a resident is no longer a member of the household (moved out, deceased, …).
+ * Subject: evt.org.v1.resident_left.
+ *
+ * @generated from message linli.org.v1.ResidentLeft
+ */
+export type ResidentLeft = Message<"linli.org.v1.ResidentLeft"> & {
+  /**
+   * @generated from field: string household_id = 1;
+   */
+  householdId: string;
+
+  /**
+   * @generated from field: string resident_id = 2;
+   */
+  residentId: string;
+
+  /**
+   * True when the resident was the household's representative (the household now has none).
+   *
+   * @generated from field: bool was_representative = 3;
+   */
+  wasRepresentative: boolean;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 4;
+   */
+  occurredAt?: Timestamp | undefined;
+};
+
+/**
+ * ResidentLeft: a resident is no longer a member of the household (moved out, deceased, …).
+ * Subject: evt.org.v1.resident_left.
+ *
+ * @generated from message linli.org.v1.ResidentLeft
+ */
+export type ResidentLeftJson = {
+  /**
+   * @generated from field: string household_id = 1;
+   */
+  householdId?: string;
+
+  /**
+   * @generated from field: string resident_id = 2;
+   */
+  residentId?: string;
+
+  /**
+   * True when the resident was the household's representative (the household now has none).
+   *
+   * @generated from field: bool was_representative = 3;
+   */
+  wasRepresentative?: boolean;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 4;
+   */
+  occurredAt?: TimestampJson;
+};
+
+/**
+ * Describes the message linli.org.v1.ResidentLeft.
+ * Use `create(ResidentLeftSchema)` to create a new message.
+ */
+export const ResidentLeftSchema: GenMessage<ResidentLeft, {jsonType: ResidentLeftJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_events, 15);
 

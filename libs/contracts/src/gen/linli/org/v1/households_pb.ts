@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linli/org/v1/households.proto.
  */
 export const file_linli_org_v1_households: GenFile = /*@__PURE__*/
-  fileDesc("Ch1saW5saS9vcmcvdjEvaG91c2Vob2xkcy5wcm90bxIMbGlubGkub3JnLnYxIn0KCFJlc2lkZW50EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEQoJaWRfbnVtYmVyGAMgASgJEg4KBm1vYmlsZRgEIAEoCRILCgNzZXgYBSABKAkSCwoDYWdlGAYgASgFEhoKEmlkX251bWJlcl9yZXZlYWxlZBgHIAEoCCKyAQoPSG91c2Vob2xkTWVtYmVyEigKCHJlc2lkZW50GAEgASgLMhYubGlubGkub3JnLnYxLlJlc2lkZW50Ei4KCHJlbGF0aW9uGAIgASgOMhwubGlubGkub3JnLnYxLk1lbWJlclJlbGF0aW9uEi0KCWpvaW5lZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOcmVwcmVzZW50YXRpdmUYBCABKAginAEKCUhvdXNlaG9sZBIKCgJpZBgBIAEoCRIPCgdub2RlX2lkGAIgASgJEg0KBWxhYmVsGAMgASgJEi4KB21lbWJlcnMYBCADKAsyHS5saW5saS5vcmcudjEuSG91c2Vob2xkTWVtYmVyEiIKGnJlcHJlc2VudGF0aXZlX3Jlc2lkZW50X2lkGAUgASgJEg8KB3ZlcnNpb24YBiABKAMiOgoYUmVnaXN0ZXJIb3VzZWhvbGRSZXF1ZXN0Eg8KB25vZGVfaWQYASABKAkSDQoFbGFiZWwYAiABKAkiRwoZUmVnaXN0ZXJIb3VzZWhvbGRSZXNwb25zZRIqCglob3VzZWhvbGQYASABKAsyFy5saW5saS5vcmcudjEuSG91c2Vob2xkIj4KC05ld1Jlc2lkZW50EgwKBG5hbWUYASABKAkSEQoJaWRfbnVtYmVyGAIgASgJEg4KBm1vYmlsZRgDIAEoCSJFCg9HdWFyZGlhbkNvbnNlbnQSHAoUZ3VhcmRpYW5fcmVzaWRlbnRfaWQYASABKAkSFAoMZG9jdW1lbnRfcmVmGAIgASgJIr4BChBBZGRNZW1iZXJSZXF1ZXN0EhQKDGhvdXNlaG9sZF9pZBgBIAEoCRIrCghyZXNpZGVudBgCIAEoCzIZLmxpbmxpLm9yZy52MS5OZXdSZXNpZGVudBIuCghyZWxhdGlvbhgDIAEoDjIcLmxpbmxpLm9yZy52MS5NZW1iZXJSZWxhdGlvbhI3ChBndWFyZGlhbl9jb25zZW50GAQgASgLMh0ubGlubGkub3JnLnYxLkd1YXJkaWFuQ29uc2VudCI/ChFBZGRNZW1iZXJSZXNwb25zZRIqCglob3VzZWhvbGQYASABKAsyFy5saW5saS5vcmcudjEuSG91c2Vob2xkIlgKG0NoYW5nZVJlcHJlc2VudGF0aXZlUmVxdWVzdBIUCgxob3VzZWhvbGRfaWQYASABKAkSEwoLcmVzaWRlbnRfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJIkoKHENoYW5nZVJlcHJlc2VudGF0aXZlUmVzcG9uc2USKgoJaG91c2Vob2xkGAEgASgLMhcubGlubGkub3JnLnYxLkhvdXNlaG9sZCIhChNHZXRIb3VzZWhvbGRSZXF1ZXN0EgoKAmlkGAEgASgJIkIKFEdldEhvdXNlaG9sZFJlc3BvbnNlEioKCWhvdXNlaG9sZBgBIAEoCzIXLmxpbmxpLm9yZy52MS5Ib3VzZWhvbGQiRwoVTGlzdEhvdXNlaG9sZHNSZXF1ZXN0Eg8KB25vZGVfaWQYASABKAkSDQoFbGltaXQYAiABKAUSDgoGY3Vyc29yGAMgASgJIloKFkxpc3RIb3VzZWhvbGRzUmVzcG9uc2USKwoKaG91c2Vob2xkcxgBIAMoCzIXLmxpbmxpLm9yZy52MS5Ib3VzZWhvbGQSEwoLbmV4dF9jdXJzb3IYAiABKAkiSwoSR2V0UmVzaWRlbnRSZXF1ZXN0EgoKAmlkGAEgASgJEhgKEHJldmVhbF9pZF9udW1iZXIYAiABKAgSDwoHcHVycG9zZRgDIAEoCSI/ChNHZXRSZXNpZGVudFJlc3BvbnNlEigKCHJlc2lkZW50GAEgASgLMhYubGlubGkub3JnLnYxLlJlc2lkZW50KpcCCg5NZW1iZXJSZWxhdGlvbhIfChtNRU1CRVJfUkVMQVRJT05fVU5TUEVDSUZJRUQQABIYChRNRU1CRVJfUkVMQVRJT05fSEVBRBABEhoKFk1FTUJFUl9SRUxBVElPTl9TUE9VU0UQAhIZChVNRU1CRVJfUkVMQVRJT05fQ0hJTEQQAxIaChZNRU1CRVJfUkVMQVRJT05fUEFSRU5UEAQSHgoaTUVNQkVSX1JFTEFUSU9OX0dSQU5EQ0hJTEQQBRIfChtNRU1CRVJfUkVMQVRJT05fR1JBTkRQQVJFTlQQBhIbChdNRU1CRVJfUkVMQVRJT05fU0lCTElORxAHEhkKFU1FTUJFUl9SRUxBVElPTl9PVEhFUhAIMr0EChBIb3VzZWhvbGRTZXJ2aWNlEmQKEVJlZ2lzdGVySG91c2Vob2xkEiYubGlubGkub3JnLnYxLlJlZ2lzdGVySG91c2Vob2xkUmVxdWVzdBonLmxpbmxpLm9yZy52MS5SZWdpc3RlckhvdXNlaG9sZFJlc3BvbnNlEkwKCUFkZE1lbWJlchIeLmxpbmxpLm9yZy52MS5BZGRNZW1iZXJSZXF1ZXN0Gh8ubGlubGkub3JnLnYxLkFkZE1lbWJlclJlc3BvbnNlEm0KFENoYW5nZVJlcHJlc2VudGF0aXZlEikubGlubGkub3JnLnYxLkNoYW5nZVJlcHJlc2VudGF0aXZlUmVxdWVzdBoqLmxpbmxpLm9yZy52MS5DaGFuZ2VSZXByZXNlbnRhdGl2ZVJlc3BvbnNlElUKDEdldEhvdXNlaG9sZBIhLmxpbmxpLm9yZy52MS5HZXRIb3VzZWhvbGRSZXF1ZXN0GiIubGlubGkub3JnLnYxLkdldEhvdXNlaG9sZFJlc3BvbnNlElsKDkxpc3RIb3VzZWhvbGRzEiMubGlubGkub3JnLnYxLkxpc3RIb3VzZWhvbGRzUmVxdWVzdBokLmxpbmxpLm9yZy52MS5MaXN0SG91c2Vob2xkc1Jlc3BvbnNlElIKC0dldFJlc2lkZW50EiAubGlubGkub3JnLnYxLkdldFJlc2lkZW50UmVxdWVzdBohLmxpbmxpLm9yZy52MS5HZXRSZXNpZGVudFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch1saW5saS9vcmcvdjEvaG91c2Vob2xkcy5wcm90bxIMbGlubGkub3JnLnYxIn0KCFJlc2lkZW50EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEQoJaWRfbnVtYmVyGAMgASgJEg4KBm1vYmlsZRgEIAEoCRILCgNzZXgYBSABKAkSCwoDYWdlGAYgASgFEhoKEmlkX251bWJlcl9yZXZlYWxlZBgHIAEoCCKyAQoPSG91c2Vob2xkTWVtYmVyEigKCHJlc2lkZW50GAEgASgLMhYubGlubGkub3JnLnYxLlJlc2lkZW50Ei4KCHJlbGF0aW9uGAIgASgOMhwubGlubGkub3JnLnYxLk1lbWJlclJlbGF0aW9uEi0KCWpvaW5lZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOcmVwcmVzZW50YXRpdmUYBCABKAginAEKCUhvdXNlaG9sZBIKCgJpZBgBIAEoCRIPCgdub2RlX2lkGAIgASgJEg0KBWxhYmVsGAMgASgJEi4KB21lbWJlcnMYBCADKAsyHS5saW5saS5vcmcudjEuSG91c2Vob2xkTWVtYmVyEiIKGnJlcHJlc2VudGF0aXZlX3Jlc2lkZW50X2lkGAUgASgJEg8KB3ZlcnNpb24YBiABKAMiOgoYUmVnaXN0ZXJIb3VzZWhvbGRSZXF1ZXN0Eg8KB25vZGVfaWQYASABKAkSDQoFbGFiZWwYAiABKAkiRwoZUmVnaXN0ZXJIb3VzZWhvbGRSZXNwb25zZRIqCglob3VzZWhvbGQYASABKAsyFy5saW5saS5vcmcudjEuSG91c2Vob2xkIj4KC05ld1Jlc2lkZW50EgwKBG5hbWUYASABKAkSEQoJaWRfbnVtYmVyGAIgASgJEg4KBm1vYmlsZRgDIAEoCSJFCg9HdWFyZGlhbkNvbnNlbnQSHAoUZ3VhcmRpYW5fcmVzaWRlbnRfaWQYASABKAkSFAoMZG9jdW1lbnRfcmVmGAIgASgJIr4BChBBZGRNZW1iZXJSZXF1ZXN0EhQKDGhvdXNlaG9sZF9pZBgBIAEoCRIrCghyZXNpZGVudBgCIAEoCzIZLmxpbmxpLm9yZy52MS5OZXdSZXNpZGVudBIuCghyZWxhdGlvbhgDIAEoDjIcLmxpbmxpLm9yZy52MS5NZW1iZXJSZWxhdGlvbhI3ChBndWFyZGlhbl9jb25zZW50GAQgASgLMh0ubGlubGkub3JnLnYxLkd1YXJkaWFuQ29uc2VudCI/ChFBZGRNZW1iZXJSZXNwb25zZRIqCglob3VzZWhvbGQYASABKAsyFy5saW5saS5vcmcudjEuSG91c2Vob2xkIlgKG0NoYW5nZVJlcHJlc2VudGF0aXZlUmVxdWVzdBIUCgxob3VzZWhvbGRfaWQYASABKAkSEwoLcmVzaWRlbnRfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJIkoKHENoYW5nZVJlcHJlc2VudGF0aXZlUmVzcG9uc2USKgoJaG91c2Vob2xkGAEgASgLMhcubGlubGkub3JnLnYxLkhvdXNlaG9sZCIhChNHZXRIb3VzZWhvbGRSZXF1ZXN0EgoKAmlkGAEgASgJIkIKFEdldEhvdXNlaG9sZFJlc3BvbnNlEioKCWhvdXNlaG9sZBgBIAEoCzIXLmxpbmxpLm9yZy52MS5Ib3VzZWhvbGQiRwoVTGlzdEhvdXNlaG9sZHNSZXF1ZXN0Eg8KB25vZGVfaWQYASABKAkSDQoFbGltaXQYAiABKAUSDgoGY3Vyc29yGAMgASgJIloKFkxpc3RIb3VzZWhvbGRzUmVzcG9uc2USKwoKaG91c2Vob2xkcxgBIAMoCzIXLmxpbmxpLm9yZy52MS5Ib3VzZWhvbGQSEwoLbmV4dF9jdXJzb3IYAiABKAkiSwoSR2V0UmVzaWRlbnRSZXF1ZXN0EgoKAmlkGAEgASgJEhgKEHJldmVhbF9pZF9udW1iZXIYAiABKAgSDwoHcHVycG9zZRgDIAEoCSI/ChNHZXRSZXNpZGVudFJlc3BvbnNlEigKCHJlc2lkZW50GAEgASgLMhYubGlubGkub3JnLnYxLlJlc2lkZW50Ik0KFE1vdmVIb3VzZWhvbGRSZXF1ZXN0EhQKDGhvdXNlaG9sZF9pZBgBIAEoCRIPCgdub2RlX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCSJDChVNb3ZlSG91c2Vob2xkUmVzcG9uc2USKgoJaG91c2Vob2xkGAEgASgLMhcubGlubGkub3JnLnYxLkhvdXNlaG9sZCJQChNSZW1vdmVNZW1iZXJSZXF1ZXN0EhQKDGhvdXNlaG9sZF9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiQgoUUmVtb3ZlTWVtYmVyUmVzcG9uc2USKgoJaG91c2Vob2xkGAEgASgLMhcubGlubGkub3JnLnYxLkhvdXNlaG9sZCqXAgoOTWVtYmVyUmVsYXRpb24SHwobTUVNQkVSX1JFTEFUSU9OX1VOU1BFQ0lGSUVEEAASGAoUTUVNQkVSX1JFTEFUSU9OX0hFQUQQARIaChZNRU1CRVJfUkVMQVRJT05fU1BPVVNFEAISGQoVTUVNQkVSX1JFTEFUSU9OX0NISUxEEAMSGgoWTUVNQkVSX1JFTEFUSU9OX1BBUkVOVBAEEh4KGk1FTUJFUl9SRUxBVElPTl9HUkFORENISUxEEAUSHwobTUVNQkVSX1JFTEFUSU9OX0dSQU5EUEFSRU5UEAYSGwoXTUVNQkVSX1JFTEFUSU9OX1NJQkxJTkcQBxIZChVNRU1CRVJfUkVMQVRJT05fT1RIRVIQCDLuBQoQSG91c2Vob2xkU2VydmljZRJkChFSZWdpc3RlckhvdXNlaG9sZBImLmxpbmxpLm9yZy52MS5SZWdpc3RlckhvdXNlaG9sZFJlcXVlc3QaJy5saW5saS5vcmcudjEuUmVnaXN0ZXJIb3VzZWhvbGRSZXNwb25zZRJMCglBZGRNZW1iZXISHi5saW5saS5vcmcudjEuQWRkTWVtYmVyUmVxdWVzdBofLmxpbmxpLm9yZy52MS5BZGRNZW1iZXJSZXNwb25zZRJtChRDaGFuZ2VSZXByZXNlbnRhdGl2ZRIpLmxpbmxpLm9yZy52MS5DaGFuZ2VSZXByZXNlbnRhdGl2ZVJlcXVlc3QaKi5saW5saS5vcmcudjEuQ2hhbmdlUmVwcmVzZW50YXRpdmVSZXNwb25zZRJVCgxHZXRIb3VzZWhvbGQSIS5saW5saS5vcmcudjEuR2V0SG91c2Vob2xkUmVxdWVzdBoiLmxpbmxpLm9yZy52MS5HZXRIb3VzZWhvbGRSZXNwb25zZRJbCg5MaXN0SG91c2Vob2xkcxIjLmxpbmxpLm9yZy52MS5MaXN0SG91c2Vob2xkc1JlcXVlc3QaJC5saW5saS5vcmcudjEuTGlzdEhvdXNlaG9sZHNSZXNwb25zZRJSCgtHZXRSZXNpZGVudBIgLmxpbmxpLm9yZy52MS5HZXRSZXNpZGVudFJlcXVlc3QaIS5saW5saS5vcmcudjEuR2V0UmVzaWRlbnRSZXNwb25zZRJYCg1Nb3ZlSG91c2Vob2xkEiIubGlubGkub3JnLnYxLk1vdmVIb3VzZWhvbGRSZXF1ZXN0GiMubGlubGkub3JnLnYxLk1vdmVIb3VzZWhvbGRSZXNwb25zZRJVCgxSZW1vdmVNZW1iZXISIS5saW5saS5vcmcudjEuUmVtb3ZlTWVtYmVyUmVxdWVzdBoiLmxpbmxpLm9yZy52MS5SZW1vdmVNZW1iZXJSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Resident as the caller may see them: fields are masked unless the caller's role allows more (PI-2).
@@ -814,6 +814,158 @@ export const GetResidentResponseSchema: GenMessage<GetResidentResponse, {jsonTyp
   messageDesc(file_linli_org_v1_households, 16);
 
 /**
+ * @generated from message linli.org.v1.MoveHouseholdRequest
+ */
+export type MoveHouseholdRequest = Message<"linli.org.v1.MoveHouseholdRequest"> & {
+  /**
+   * @generated from field: string household_id = 1;
+   */
+  householdId: string;
+
+  /**
+   * The community, village, compound or building the household lives at from now on.
+   *
+   * @generated from field: string node_id = 2;
+   */
+  nodeId: string;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * @generated from message linli.org.v1.MoveHouseholdRequest
+ */
+export type MoveHouseholdRequestJson = {
+  /**
+   * @generated from field: string household_id = 1;
+   */
+  householdId?: string;
+
+  /**
+   * The community, village, compound or building the household lives at from now on.
+   *
+   * @generated from field: string node_id = 2;
+   */
+  nodeId?: string;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason?: string;
+};
+
+/**
+ * Describes the message linli.org.v1.MoveHouseholdRequest.
+ * Use `create(MoveHouseholdRequestSchema)` to create a new message.
+ */
+export const MoveHouseholdRequestSchema: GenMessage<MoveHouseholdRequest, {jsonType: MoveHouseholdRequestJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_households, 17);
+
+/**
+ * @generated from message linli.org.v1.MoveHouseholdResponse
+ */
+export type MoveHouseholdResponse = Message<"linli.org.v1.MoveHouseholdResponse"> & {
+  /**
+   * @generated from field: linli.org.v1.Household household = 1;
+   */
+  household?: Household | undefined;
+};
+
+/**
+ * @generated from message linli.org.v1.MoveHouseholdResponse
+ */
+export type MoveHouseholdResponseJson = {
+  /**
+   * @generated from field: linli.org.v1.Household household = 1;
+   */
+  household?: HouseholdJson;
+};
+
+/**
+ * Describes the message linli.org.v1.MoveHouseholdResponse.
+ * Use `create(MoveHouseholdResponseSchema)` to create a new message.
+ */
+export const MoveHouseholdResponseSchema: GenMessage<MoveHouseholdResponse, {jsonType: MoveHouseholdResponseJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_households, 18);
+
+/**
+ * @generated from message linli.org.v1.RemoveMemberRequest
+ */
+export type RemoveMemberRequest = Message<"linli.org.v1.RemoveMemberRequest"> & {
+  /**
+   * @generated from field: string household_id = 1;
+   */
+  householdId: string;
+
+  /**
+   * @generated from field: string resident_id = 2;
+   */
+  residentId: string;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * @generated from message linli.org.v1.RemoveMemberRequest
+ */
+export type RemoveMemberRequestJson = {
+  /**
+   * @generated from field: string household_id = 1;
+   */
+  householdId?: string;
+
+  /**
+   * @generated from field: string resident_id = 2;
+   */
+  residentId?: string;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason?: string;
+};
+
+/**
+ * Describes the message linli.org.v1.RemoveMemberRequest.
+ * Use `create(RemoveMemberRequestSchema)` to create a new message.
+ */
+export const RemoveMemberRequestSchema: GenMessage<RemoveMemberRequest, {jsonType: RemoveMemberRequestJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_households, 19);
+
+/**
+ * @generated from message linli.org.v1.RemoveMemberResponse
+ */
+export type RemoveMemberResponse = Message<"linli.org.v1.RemoveMemberResponse"> & {
+  /**
+   * @generated from field: linli.org.v1.Household household = 1;
+   */
+  household?: Household | undefined;
+};
+
+/**
+ * @generated from message linli.org.v1.RemoveMemberResponse
+ */
+export type RemoveMemberResponseJson = {
+  /**
+   * @generated from field: linli.org.v1.Household household = 1;
+   */
+  household?: HouseholdJson;
+};
+
+/**
+ * Describes the message linli.org.v1.RemoveMemberResponse.
+ * Use `create(RemoveMemberResponseSchema)` to create a new message.
+ */
+export const RemoveMemberResponseSchema: GenMessage<RemoveMemberResponse, {jsonType: RemoveMemberResponseJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_households, 20);
+
+/**
  * MemberRelation is a member's relation to the household head (户主).
  *
  * @generated from enum linli.org.v1.MemberRelation
@@ -931,6 +1083,22 @@ export const HouseholdService: GenService<{
     methodKind: "unary";
     input: typeof GetResidentRequestSchema;
     output: typeof GetResidentResponseSchema;
+  },
+  /**
+   * @generated from rpc linli.org.v1.HouseholdService.MoveHousehold
+   */
+  moveHousehold: {
+    methodKind: "unary";
+    input: typeof MoveHouseholdRequestSchema;
+    output: typeof MoveHouseholdResponseSchema;
+  },
+  /**
+   * @generated from rpc linli.org.v1.HouseholdService.RemoveMember
+   */
+  removeMember: {
+    methodKind: "unary";
+    input: typeof RemoveMemberRequestSchema;
+    output: typeof RemoveMemberResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_linli_org_v1_households, 0);
