@@ -1,4 +1,4 @@
-import { commonEnv, loadConfig, port, positiveInt, z } from '@linli/config';
+import { commonEnv, isolationEnv, loadConfig, port, positiveInt, z } from '@linli/config';
 
 /** The only place the gateway reads its environment. */
 export function gatewayConfig(env: Record<string, string | undefined> = process.env) {
@@ -15,14 +15,7 @@ export function gatewayConfig(env: Record<string, string | undefined> = process.
       /** Least time between two JWKS fetches when a token names an unknown key (key rotation). */
       OIDC_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).default(30_000),
       RPC_TIMEOUT_MS: positiveInt(3000),
-      NATS_SUBJECT_PREFIX: z
-        .string()
-        .regex(/^([a-z0-9_-]+\.)?$/)
-        .default(''),
-      NATS_STREAM_SUFFIX: z
-        .string()
-        .regex(/^(_[A-Z0-9]+)?$/)
-        .default(''),
+      ...isolationEnv,
       /** Largest bulk-import file accepted (bytes). */
       IMPORT_MAX_BYTES: positiveInt(50 * 1024 * 1024),
       /** Public base URL used in Location headers and the OpenAPI servers list. */

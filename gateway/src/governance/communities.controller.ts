@@ -3,16 +3,12 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { Principal } from '@linli/auth';
 import { CommunityService } from '@linli/contracts';
-import { IsUUID } from 'class-validator';
 import { ApiProblems } from '../common/api-problems.js';
 import { CurrentPrincipal } from '../common/auth.guard.js';
+import { IdParams } from '../common/paging.dto.js';
 import { ServiceCaller } from '../common/rpc.gateway.js';
 
-export class CommunityIdParams {
-  @IsUUID()
-  @ApiProperty({ format: 'uuid' })
-  id: string;
-}
+export class CommunityIdParams extends IdParams {}
 
 export class CommunitySummaryDto {
   @ApiProperty({ format: 'uuid' })

@@ -15,21 +15,19 @@ import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   IsUUID,
   Length,
   Matches,
-  Max,
   MaxLength,
-  Min,
   ValidateNested,
 } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { ApiProblems } from '../common/api-problems.js';
 import { CurrentPrincipal } from '../common/auth.guard.js';
 import { ServiceCaller } from '../common/rpc.gateway.js';
+import { IdParams, PageQuery } from '../common/paging.dto.js';
 import { NodeIdParams } from './nodes.dto.js';
 
 const RELATIONS = [
@@ -216,27 +214,6 @@ export class MemberParams {
   residentId: string;
 }
 
-export class IdParams {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID()
-  id: string;
-}
-
-export class HouseholdPageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID()
-  cursor?: string;
-}
-
 export class ResidentQuery {
   @ApiPropertyOptional({ description: 'Return the full ID number (needs VIEW_ID_FULL; logged)' })
   @IsOptional()
@@ -315,7 +292,7 @@ export class HouseholdsController {
   @ApiProblems(400, 401, 404)
   async list(
     @Param() params: NodeIdParams,
-    @Query() query: HouseholdPageQuery,
+    @Query() query: PageQuery,
     @CurrentPrincipal() principal: Principal,
   ): Promise<HouseholdPageDto> {
     const page = await this.services.call(

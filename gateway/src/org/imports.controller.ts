@@ -31,7 +31,7 @@ import { ApiProblems } from '../common/api-problems.js';
 import { CurrentPrincipal } from '../common/auth.guard.js';
 import { ServiceCaller } from '../common/rpc.gateway.js';
 import { NATS_CONNECTION } from '../health/health.controller.js';
-import { IdParams } from './households.controller.js';
+import { IdParams } from '../common/paging.dto.js';
 
 export const STREAM_SUFFIX = Symbol('STREAM_SUFFIX');
 export const IMPORT_CONTENT_TYPES = {

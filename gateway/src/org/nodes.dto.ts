@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IdParams } from '../common/paging.dto.js';
 import { Transform, Type } from 'class-transformer';
 import {
   IsArray,
@@ -92,11 +93,8 @@ export class NodeListDto {
   items: NodeDto[];
 }
 
-export class NodeIdParams {
-  @IsUUID()
-  @ApiProperty({ format: 'uuid' })
-  id: string;
-}
+/** `/:id` of a node. */
+export class NodeIdParams extends IdParams {}
 
 export class ChildrenQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })

@@ -29,7 +29,7 @@ import {
 import { ApiProblems } from '../common/api-problems.js';
 import { CurrentPrincipal } from '../common/auth.guard.js';
 import { ServiceCaller } from '../common/rpc.gateway.js';
-import { IdParams } from './households.controller.js';
+import { IdParams } from '../common/paging.dto.js';
 import { NodeIdParams } from './nodes.dto.js';
 
 const TYPES = {

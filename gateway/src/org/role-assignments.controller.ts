@@ -11,11 +11,11 @@ import {
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { Principal } from '@linli/auth';
 import { AccessService, ScopedRole, type RoleAssignment } from '@linli/contracts';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
 import { ApiProblems } from '../common/api-problems.js';
 import { CurrentPrincipal } from '../common/auth.guard.js';
 import { ServiceCaller } from '../common/rpc.gateway.js';
+import { IdParams, PageQuery } from '../common/paging.dto.js';
 import { NodeIdParams } from './nodes.dto.js';
 
 export const ROLE_NAMES = [
@@ -90,27 +90,6 @@ export class GrantRoleBody {
   reason?: string;
 }
 
-export class AssignmentIdParams {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID()
-  id: string;
-}
-
-export class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID()
-  cursor?: string;
-}
-
 function toDto(a: RoleAssignment): RoleAssignmentDto {
   return {
     id: a.id,
@@ -168,7 +147,7 @@ export class RoleAssignmentsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a role assignment (effective within seconds everywhere)' })
   @ApiProblems(400, 401, 404)
-  async revoke(@Param() params: AssignmentIdParams, @CurrentPrincipal() principal: Principal): Promise<void> {
+  async revoke(@Param() params: IdParams, @CurrentPrincipal() principal: Principal): Promise<void> {
     await this.services.call(
       AccessService.method.revokeRole,
       { assignmentId: params.id, reason: '' },

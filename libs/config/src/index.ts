@@ -10,6 +10,21 @@ export const commonEnv = {
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
 };
 
+/**
+ * Subject and stream isolation on a shared nats-server (tests, side-by-side stacks); empty in production.
+ * NATS_SUBJECT_PREFIX is prepended to every subject (`t1a2b.`), NATS_STREAM_SUFFIX appended to streams (`_1A2B`).
+ */
+export const isolationEnv = {
+  NATS_SUBJECT_PREFIX: z
+    .string()
+    .regex(/^([a-z0-9_-]+\.)?$/)
+    .default(''),
+  NATS_STREAM_SUFFIX: z
+    .string()
+    .regex(/^(_[A-Z0-9]+)?$/)
+    .default(''),
+};
+
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
     super(`invalid configuration:\n  ${issues.join('\n  ')}`);

@@ -35,3 +35,26 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     extra: { max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 },
   });
 }
+
+/**
+ * A service's migrate command (a deploy Job or an `npm start` step; never the replicas): reads DATABASE_URL,
+ * runs pending migrations each in its own transaction, and logs what it applied.
+ */
+export async function runMigrations(
+  name: string,
+  makeDataSource: (url: string) => DataSource,
+  log: (fields: Record<string, unknown>, message: string) => void,
+  env: Record<string, string | undefined> = process.env,
+): Promise<void> {
+  const url = env.DATABASE_URL;
+  if (!url || !/^postgres(ql)?:\/\//.test(url))
+    throw new Error(`${name}: DATABASE_URL must be a postgres:// URL`);
+  const dataSource = makeDataSource(url);
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    log({ applied: applied.map((m) => m.name) }, applied.length ? 'migrations applied' : 'schema is current');
+  } finally {
+    await dataSource.destroy();
+  }
+}

@@ -1,4 +1,4 @@
-import { commonEnv, loadConfig, port, postgresUrl, z } from '@linli/config';
+import { commonEnv, isolationEnv, loadConfig, port, postgresUrl, z } from '@linli/config';
 
 /** The only place the org service reads its environment. */
 export function orgConfig(env: Record<string, string | undefined> = process.env) {
@@ -11,15 +11,7 @@ export function orgConfig(env: Record<string, string | undefined> = process.env)
       PII_ENCRYPTION_KEY: z
         .string()
         .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
-      /** Isolates subjects on a shared nats-server (tests, side-by-side stacks); empty in production. */
-      NATS_SUBJECT_PREFIX: z
-        .string()
-        .regex(/^([a-z0-9_-]+\.)?$/)
-        .default(''),
-      NATS_STREAM_SUFFIX: z
-        .string()
-        .regex(/^(_[A-Z0-9]+)?$/)
-        .default(''),
+      ...isolationEnv,
     },
     env,
   );

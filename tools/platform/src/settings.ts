@@ -1,4 +1,4 @@
-import { loadConfig, port, postgresUrl, z } from '@linli/config';
+import { isolationEnv, loadConfig, port, postgresUrl, z } from '@linli/config';
 
 /**
  * Settings of the local platform (`npm start`, the end-to-end tests). The database passwords below are
@@ -13,14 +13,7 @@ export function platformSettings(env: Record<string, string | undefined> = proce
         'postgres://linli_governance:linli_governance_dev@127.0.0.1:5432/linli_governance',
       ),
       NATS_URL: z.string().default('nats://127.0.0.1:4222'),
-      NATS_SUBJECT_PREFIX: z
-        .string()
-        .regex(/^([a-z0-9_-]+\.)?$/)
-        .default(''),
-      NATS_STREAM_SUFFIX: z
-        .string()
-        .regex(/^(_[A-Z0-9]+)?$/)
-        .default(''),
+      ...isolationEnv,
       DEV_IDP_PORT: port(8080),
       GATEWAY_PORT: port(3000),
       ORG_HTTP_PORT: port(3101),
