@@ -31,6 +31,15 @@ export interface NewNode {
   createdBy: string | null;
 }
 
+/**
+ * The strict descendants of a path form one contiguous range of the btree order on ltree: everything after the
+ * path itself and before the path with a character appended to its last label ('g' is not a hex digit, and
+ * every label is 32 hex digits, so no sibling falls inside). A range scan serves both the filter and ORDER BY.
+ */
+export function subtreeUpperBound(path: string): string {
+  return `${path}g`;
+}
+
 const SELECT_NODE = `
   SELECT n.id, n.kind, n.name, n.official_name, n.code, n.parent_id, n.path::text AS path, n.depth, n.source,
          n.version, n.created_at,
@@ -145,12 +154,11 @@ export class NodesRepository {
   ): Promise<NodeRecord[]> {
     const rows: NodeRow[] = await this.dataSource.query(
       `${SELECT_NODE}
-        WHERE n.path <@ $1::ltree AND n.path <> $1::ltree AND n.retired_at IS NULL
+        WHERE n.path > coalesce($3::ltree, $1::ltree) AND n.path < $5::ltree AND n.retired_at IS NULL
           AND (cardinality($2::text[]) = 0 OR n.kind = ANY($2::text[]))
-          AND ($3::ltree IS NULL OR n.path > $3::ltree)
         ORDER BY n.path
         LIMIT $4`,
-      [rootPath, kinds, afterPath ?? null, limit],
+      [rootPath, kinds, afterPath ?? null, limit, subtreeUpperBound(rootPath)],
     );
     return rows.map(toRecord);
   }
@@ -173,9 +181,9 @@ export class NodesRepository {
   async countSubtree(rootPath: string): Promise<Array<{ kind: string; count: number }>> {
     return this.dataSource.query(
       `SELECT kind, count(*)::int AS count FROM nodes
-        WHERE path <@ $1::ltree AND path <> $1::ltree AND retired_at IS NULL
+        WHERE path > $1::ltree AND path < $2::ltree AND retired_at IS NULL
         GROUP BY kind ORDER BY min(depth)`,
-      [rootPath],
+      [rootPath, subtreeUpperBound(rootPath)],
     );
   }
 
