@@ -48,6 +48,21 @@ export async function startGateway(
     },
     bodyLimit: 1024 * 1024,
     logger: false,
+    // Requests Node's HTTP parser refuses (e.g. raw non-ASCII bytes in the path) still get problem+json.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket: import('node:net').Socket) => {
+      if (!socket.writable) return socket.destroy();
+      const body = JSON.stringify({
+        type: 'https://linli.dev/problems/malformed-request',
+        title: 'Bad Request',
+        status: 400,
+        code: 'MALFORMED_REQUEST',
+        detail: 'The request could not be parsed (percent-encode non-ASCII characters in the URL).',
+      });
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      void err;
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot({ nc, rpc, verifier, streamSuffix: config.NATS_STREAM_SUFFIX }),

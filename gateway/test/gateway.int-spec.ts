@@ -248,6 +248,29 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
     expectProblem(res, 503, 'SERVICE_UNAVAILABLE');
   });
 
+  it('400 problem+json even for a request the HTTP parser refuses (raw non-ASCII bytes in the path)', async () => {
+    const { connect } = await import('node:net');
+    const url = new URL(gw.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write(
+          Buffer.concat([
+            Buffer.from('GET /v1/org/nodes/search?q='),
+            Buffer.from('关口'),
+            Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n'),
+          ]),
+        );
+      });
+      let data = '';
+      socket.on('data', (d) => (data += d.toString()));
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400/);
+    expect(raw).toContain('application/problem+json');
+    expect(raw).toContain('MALFORMED_REQUEST');
+  });
+
   it('404 problem+json for an unknown route', async () => {
     expectProblem(
       await api()
