@@ -67,7 +67,7 @@ describe('org: organisations on nodes and members’ terms (real PostgreSQL + NA
       nodeId: community,
     });
     await expect(
-      register(compound, OrganisationType.PROPERTY_COMPANY, '某物业', '91510100MA6CXXXX'),
+      register(compound, OrganisationType.PROPERTY_COMPANY, '某物业', '91510100MA6C1234'),
     ).rejects.toMatchObject({
       code: ErrorCode.INVALID_ARGUMENT,
     });

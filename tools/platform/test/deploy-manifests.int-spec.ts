@@ -770,7 +770,9 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     const dir = repoPath('deploy/k8s/overlays', overlay);
     const declared = kustomization(dir);
     if (!kubectl) {
-      console.log(`kubectl not found: overlays/${overlay} not rendered (raw manifests were validated above)`);
+      process.stderr.write(
+        `kubectl not found: overlays/${overlay} not rendered (raw manifests were validated above)\n`,
+      );
       // Without kustomize, at least resolve what the overlay would build: bases, resources and patches.
       const inputs = [
         ...((declared.bases ?? []) as string[]).flatMap((b) => loadDir(join(dir, b))),

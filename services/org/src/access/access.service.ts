@@ -23,6 +23,7 @@ import {
   type Action,
   type Scope,
 } from './access-policy.js';
+import { idsOfPath } from '../nodes/node.js';
 import { AccessRepository, type AssignmentRecord } from './access.repository.js';
 
 /** How long a subject's scopes are reused before they are read again: a revoked role stops within this. */
@@ -130,7 +131,7 @@ export class AccessService {
             subject: req.subject,
             role: req.role,
             nodeId: node.id,
-            nodePath: [...(await this.nodes.ancestors(node.path)).map((n) => n.id), node.id],
+            nodePath: idsOfPath(node.path),
             occurredAt: timestampNow(),
             grantedBy: principal!.subject,
           }),

@@ -26,6 +26,7 @@ import { isUniqueViolation, isUuid, newId, withTransaction } from '@linli/persis
 import { PiiCipher, ageOn, dateTurning, maskId, maskMobile, maskName, parseResidentId } from '@linli/privacy';
 import { DataSource } from 'typeorm';
 import { AccessService } from '../access/access.service.js';
+import { idsOfPath } from '../nodes/node.js';
 import { NodeHistoryRepository, NodesRepository } from '../nodes/nodes.repository.js';
 import { HouseholdsRepository, type HouseholdRecord, type MemberRecord } from './households.repository.js';
 
@@ -155,7 +156,7 @@ export class HouseholdsService {
           create(HouseholdRegisteredSchema, {
             householdId: id,
             nodeId: node.id,
-            nodePath: [...(await this.nodes.ancestors(node.path, manager)).map((a) => a.id), node.id],
+            nodePath: idsOfPath(node.path),
             occurredAt: timestampNow(),
           }),
           { actorSubject: principal?.subject },
@@ -382,7 +383,7 @@ export class HouseholdsService {
             householdId: household.id,
             oldNodeId: household.nodeId,
             newNodeId: target.id,
-            nodePath: [...(await this.nodes.ancestors(target.path, manager)).map((a) => a.id), target.id],
+            nodePath: idsOfPath(target.path),
             occurredAt: timestampNow(),
           }),
           { actorSubject: principal?.subject },

@@ -7,7 +7,7 @@ import type { Logger } from '@linli/observability';
 import { newId } from '@linli/persistence';
 import { PiiCipher, ageOn, dateTurning, maskId, maskMobile } from '@linli/privacy';
 import type { DataSource, EntityManager } from 'typeorm';
-import { pathLabel } from '../nodes/node.js';
+import { idsOfPath, pathLabel } from '../nodes/node.js';
 import { NodeHistoryRepository } from '../nodes/nodes.repository.js';
 import { checkRow, missingColumns, type HouseholdRow, type RowError } from './household-row.js';
 import { fileSha256, readHeader, readRows } from './import-source.js';
@@ -50,9 +50,6 @@ interface Options {
   batchSize?: number;
   onProgress?: (phase: 'checking' | 'importing', done: number, total: number) => void;
 }
-
-const idFromLabel = (l: string) =>
-  `${l.slice(0, 8)}-${l.slice(8, 12)}-${l.slice(12, 16)}-${l.slice(16, 20)}-${l.slice(20)}`;
 
 /**
  * Imports compounds, buildings, households and residents from a CSV or .xlsx file.
@@ -472,7 +469,7 @@ async function writeBatch(manager: EntityManager, rows: HouseholdRow[], ctx: Bat
         create(HouseholdRegisteredSchema, {
           householdId: h.id,
           nodeId: h.nodeId,
-          nodePath: h.nodePath.split('.').map(idFromLabel),
+          nodePath: idsOfPath(h.nodePath),
           occurredAt: timestampNow(),
         }),
       ),

@@ -115,3 +115,10 @@ export function validateName(name: string): NameViolation | undefined {
 export function pathLabel(id: string): string {
   return id.replace(/-/g, '');
 }
+
+/** The node ids on a materialised path, root first (the inverse of pathLabel, no query needed). */
+export function idsOfPath(path: string): string[] {
+  return path
+    .split('.')
+    .map((l) => `${l.slice(0, 8)}-${l.slice(8, 12)}-${l.slice(12, 16)}-${l.slice(16, 20)}-${l.slice(20)}`);
+}
