@@ -326,4 +326,204 @@ describe('org: households, residents and personal data (real PostgreSQL + NATS)'
       ),
     ).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND, reason: 'MEMBER_NOT_FOUND' });
   });
+  describe('resident accounts: a resident signs in as one Keycloak account', () => {
+    const LINKED = 'evt.org.v1.resident_account_linked';
+    const stream = () => `EVT_ORG${f.streamSuffix}`;
+    const query = (sql: string, params: unknown[] = []) => f.org.runtime.dataSource.query(sql, params);
+    const link = (residentId: string, subject: string, caller = OPERATOR) =>
+      f.client.call(HouseholdService.method.linkResidentAccount, { residentId, subject }, as(caller));
+
+    /** An adult heading a fresh household in the community. */
+    async function adult(label: string, name: string) {
+      const h = await household(label);
+      const { household: withHead } = await f.client.call(
+        HouseholdService.method.addMember,
+        {
+          householdId: h.id,
+          resident: { name, idNumber: person(yearsAgo(33)) },
+          relation: MemberRelation.HEAD,
+        },
+        as(OPERATOR),
+      );
+      return withHead!.members[0].resident!.id;
+    }
+    /** How many resident_account_linked events JetStream holds for this suite. */
+    async function published(): Promise<number> {
+      const subject = `${f.prefix}${LINKED}`;
+      const info = await (await jetstreamManager(f.nc)).streams.info(stream(), { subjects_filter: subject });
+      return info.state.subjects?.[subject] ?? 0;
+    }
+    async function lastPublished() {
+      const m = await (
+        await jetstreamManager(f.nc)
+      ).streams.getMessage(stream(), {
+        last_by_subj: `${f.prefix}${LINKED}`,
+      });
+      return {
+        body: m!.json<{
+          residentId: string;
+          subject?: string;
+          previousSubject?: string;
+          occurredAt?: string;
+        }>(),
+        actor: m!.header.get('x-actor-sub'),
+        type: m!.header.get('ce-type'),
+      };
+    }
+    const outboxRows = async () =>
+      (
+        await query(`SELECT count(*)::int AS n FROM outbox WHERE type = 'linli.org.v1.ResidentAccountLinked'`)
+      )[0].n as number;
+    const accountOf = async (residentId: string) =>
+      (await query('SELECT account_subject FROM residents WHERE id = $1', [residentId]))[0]
+        .account_subject as string | null;
+    const logOf = (residentId: string) =>
+      query(
+        'SELECT subject, previous_subject, actor FROM resident_account_log WHERE resident_id = $1 ORDER BY id',
+        [residentId],
+      );
+
+    it('links: exactly one resident_account_linked event with the right fields; the link is logged with its actor', async () => {
+      const zhang = await adult('13栋101', '张居民');
+      const sub = 'acct-link-0001';
+      const before = await published();
+      await expect(link(zhang, sub)).resolves.toBeDefined();
+      expect(await accountOf(zhang)).toBe(sub);
+      expect(await logOf(zhang)).toEqual([{ subject: sub, previous_subject: null, actor: OPERATOR }]);
+      await expectEventually(async () => expect(await published()).toBe(before + 1));
+      const event = await lastPublished();
+      expect(event.type).toBe('linli.org.v1.ResidentAccountLinked');
+      expect(event.actor).toBe(OPERATOR);
+      expect(event.body).toMatchObject({ residentId: zhang, subject: sub });
+      expect(event.body.previousSubject ?? '').toBe('');
+      expect(Date.now() - Date.parse(event.body.occurredAt!)).toBeLessThan(60_000);
+
+      // Linking the account it already has changes nothing and publishes nothing.
+      const rows = await outboxRows();
+      await link(zhang, sub);
+      expect(await outboxRows()).toBe(rows);
+      expect(await logOf(zhang)).toHaveLength(1);
+      expect(await published()).toBe(before + 1);
+    });
+
+    it('refuses an account already linked to another resident (ALREADY_EXISTS, ACCOUNT_ALREADY_LINKED); nothing changes', async () => {
+      const li = await adult('13栋102', '李居民');
+      const wang = await adult('13栋103', '王居民');
+      const sub = 'acct-link-0002';
+      await link(li, sub);
+      const rows = await outboxRows();
+      await expect(link(wang, sub)).rejects.toMatchObject({
+        code: ErrorCode.ALREADY_EXISTS,
+        reason: 'ACCOUNT_ALREADY_LINKED',
+      });
+      expect(await accountOf(li)).toBe(sub);
+      expect(await accountOf(wang)).toBeNull();
+      expect(await logOf(wang)).toEqual([]);
+      expect(await outboxRows()).toBe(rows);
+
+      // Two residents racing for one account: the unique index lets exactly one through.
+      const a = await adult('13栋104', '赵居民');
+      const b = await adult('13栋105', '钱居民');
+      const race = await Promise.allSettled([link(a, 'acct-link-race'), link(b, 'acct-link-race')]);
+      expect(race.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const refused = race.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(refused.reason).toMatchObject({
+        code: ErrorCode.ALREADY_EXISTS,
+        reason: 'ACCOUNT_ALREADY_LINKED',
+      });
+      expect([await accountOf(a), await accountOf(b)].sort()).toEqual(['acct-link-race', null].sort());
+      expect(await outboxRows()).toBe(rows + 1);
+    });
+
+    it('unlinks with an empty subject (the event names the previous account), after which the account may link another resident', async () => {
+      const sun = await adult('13栋106', '孙居民');
+      const zhou = await adult('13栋107', '周居民');
+      const sub = 'acct-link-0003';
+      await link(sun, sub);
+      await expectEventually(async () => expect((await lastPublished()).body.residentId).toBe(sun));
+      const before = await published();
+      await link(sun, '');
+      expect(await accountOf(sun)).toBeNull();
+      await expectEventually(async () => expect(await published()).toBe(before + 1));
+      const unlinked = await lastPublished();
+      expect(unlinked.body).toMatchObject({ residentId: sun, previousSubject: sub });
+      expect(unlinked.body.subject ?? '').toBe('');
+      expect(await logOf(sun)).toEqual([
+        { subject: sub, previous_subject: null, actor: OPERATOR },
+        { subject: null, previous_subject: sub, actor: OPERATOR },
+      ]);
+      // Unlinking again is a no-op.
+      const rows = await outboxRows();
+      await link(sun, '');
+      expect(await outboxRows()).toBe(rows);
+
+      await link(zhou, sub);
+      expect(await accountOf(zhou)).toBe(sub);
+      // Switching accounts names the one it replaces.
+      await link(zhou, 'acct-link-0004');
+      await expectEventually(async () =>
+        expect((await lastPublished()).body).toMatchObject({
+          residentId: zhou,
+          subject: 'acct-link-0004',
+          previousSubject: sub,
+        }),
+      );
+      expect(await published()).toBe(before + 3);
+    });
+
+    it('validates the request; outside the subtree, read-only or unknown the resident is NOT_FOUND; nothing changes', async () => {
+      const wu = await adult('13栋108', '吴居民');
+      const rows = await outboxRows();
+      await expect(link('not-a-uuid', 'acct-x')).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+      for (const bad of ['has space', 'tab\there', 'x'.repeat(256), 'nul\u0000']) {
+        await expect(link(wu, bad)).rejects.toMatchObject({
+          code: ErrorCode.INVALID_ARGUMENT,
+          violations: [expect.objectContaining({ field: 'subject' })],
+        });
+      }
+      await expect(link(wu, 'x'.repeat(255))).resolves.toBeDefined();
+      await link(wu, '');
+      const afterValid = await outboxRows();
+      expect(afterValid).toBe(rows + 2);
+      for (const caller of [OUTSIDER, AUDITOR, 'nobody-at-all']) {
+        await expect(link(wu, 'acct-link-0005', caller)).rejects.toMatchObject({
+          code: ErrorCode.NOT_FOUND,
+          reason: 'RESIDENT_NOT_FOUND',
+        });
+      }
+      await expect(link('0191a000-0000-7000-8000-00000000ffff', 'acct-link-0005')).rejects.toMatchObject({
+        code: ErrorCode.NOT_FOUND,
+        reason: 'RESIDENT_NOT_FOUND',
+      });
+      expect(await accountOf(wu)).toBeNull();
+      expect(await outboxRows()).toBe(afterValid);
+    });
+
+    it('a rolled-back link publishes nothing (the transaction fails at commit, after every write)', async () => {
+      const zheng = await adult('13栋109', '郑居民');
+      const doomed = 'acct-link-doomed';
+      // A deferred trigger on the log fails the commit once the state change, the log row and the outbox row are
+      // all written: an outbox row written outside the use case's transaction would survive it.
+      await query(`CREATE FUNCTION fail_doomed_link() RETURNS trigger LANGUAGE plpgsql AS $$
+                   BEGIN RAISE EXCEPTION 'commit refused by the test'; END $$`);
+      await query(`CREATE CONSTRAINT TRIGGER fail_doomed_link AFTER INSERT ON resident_account_log
+                   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.subject = '${doomed}')
+                   EXECUTE FUNCTION fail_doomed_link()`);
+      const before = await published();
+      const rows = await outboxRows();
+      try {
+        await expect(link(zheng, doomed)).rejects.toMatchObject({ code: ErrorCode.INTERNAL });
+      } finally {
+        await query('DROP TRIGGER fail_doomed_link ON resident_account_log');
+        await query('DROP FUNCTION fail_doomed_link');
+      }
+      expect(await accountOf(zheng)).toBeNull();
+      expect(await logOf(zheng)).toEqual([]);
+      expect(await outboxRows()).toBe(rows);
+      // The relay runs for the next link and publishes that one only.
+      await link(zheng, 'acct-link-0006');
+      await expectEventually(async () => expect(await published()).toBe(before + 1));
+      expect((await lastPublished()).body).toMatchObject({ residentId: zheng, subject: 'acct-link-0006' });
+    });
+  });
 });

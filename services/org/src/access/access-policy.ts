@@ -22,7 +22,10 @@ export type Action =
   | 'org.household.write'
   | 'org.resident.read_id_full'
   | 'org.organisation.read'
-  | 'org.organisation.write';
+  | 'org.organisation.write'
+  | 'governance.read'
+  | 'governance.write'
+  | 'governance.certify';
 
 const ALLOWED: Record<Action, readonly ScopedRoleName[]> = {
   'org.node.read': SCOPED_ROLES,
@@ -54,6 +57,17 @@ const ALLOWED: Record<Action, readonly ScopedRoleName[]> = {
   'org.resident.read_id_full': ['city_admin', 'community_operator'],
   'org.organisation.read': SCOPED_ROLES,
   'org.organisation.write': ['city_admin', 'district_operator', 'street_operator', 'community_operator'],
+  // Checked by the governance service through CheckAccess (its committees, meetings, elections …).
+  'governance.read': SCOPED_ROLES,
+  'governance.write': [
+    'city_admin',
+    'district_operator',
+    'street_operator',
+    'community_operator',
+    'compound_manager',
+  ],
+  // Certifying an election's results is for the government levels (community and up), not a compound's manager.
+  'governance.certify': ['city_admin', 'district_operator', 'street_operator', 'community_operator'],
 };
 
 export const ACTIONS = Object.keys(ALLOWED) as Action[];

@@ -239,6 +239,33 @@ export class HouseholdsRepository {
     return { left: left.length > 0, wasRepresentative: rep.length > 0 };
   }
 
+  /** The resident's current account subject (null: none), row-locked for the change that follows. */
+  async lockAccountSubject(manager: EntityManager, residentId: string): Promise<string | null> {
+    const rows: Array<{ account_subject: string | null }> = await manager.query(
+      `SELECT account_subject FROM residents WHERE id = $1 FOR UPDATE`,
+      [residentId],
+    );
+    return rows[0]?.account_subject ?? null;
+  }
+
+  /**
+   * Links the resident to `subject` (null unlinks) and logs the change with its actor. A subject that another
+   * resident holds fails on `residents_account_subject_uq`.
+   */
+  async setAccountSubject(
+    manager: EntityManager,
+    c: { residentId: string; subject: string | null; previous: string | null; by: string | null },
+  ): Promise<void> {
+    await queryRows(manager, `UPDATE residents SET account_subject = $2 WHERE id = $1 RETURNING id`, [
+      c.residentId,
+      c.subject,
+    ]);
+    await manager.query(
+      `INSERT INTO resident_account_log (resident_id, subject, previous_subject, actor) VALUES ($1, $2, $3, $4)`,
+      [c.residentId, c.subject, c.previous, c.by],
+    );
+  }
+
   /** Optimistic version bump of the household aggregate. */
   async touch(manager: EntityManager, householdId: string): Promise<void> {
     await queryRows(manager, `UPDATE households SET version = version + 1 WHERE id = $1 RETURNING id`, [

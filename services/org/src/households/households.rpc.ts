@@ -36,5 +36,9 @@ export class HouseholdsRpc implements OnModuleInit {
     this.rpc.handle(m.removeMember, async (req, ctx) => ({
       household: await this.households.removeMember(req, ctx.principal),
     }));
+    this.rpc.handle(m.linkResidentAccount, async (req, ctx) => {
+      await this.households.linkAccount(req, ctx.principal);
+      return {};
+    });
   }
 }

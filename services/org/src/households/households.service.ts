@@ -8,12 +8,14 @@ import {
   HouseholdRepresentativeChangedSchema,
   HouseholdSchema,
   MemberRelation,
+  ResidentAccountLinkedSchema,
   ResidentJoinedSchema,
   ResidentLeftSchema,
   ResidentSchema,
   type AddMemberRequest,
   type ChangeRepresentativeRequest,
   type GetResidentRequest,
+  type LinkResidentAccountRequest,
   type MoveHouseholdRequest,
   type RemoveMemberRequest,
   type Household,
@@ -56,7 +58,22 @@ class HouseholdsError extends RpcError {
   static notFound(what = 'household'): HouseholdsError {
     return new HouseholdsError(ErrorCode.NOT_FOUND, `${what.toUpperCase()}_NOT_FOUND`, `No such ${what}.`);
   }
+
+  /** Says nothing about which resident holds the account: that resident may be outside the caller's scope. */
+  static accountAlreadyLinked(): HouseholdsError {
+    return new HouseholdsError(
+      ErrorCode.ALREADY_EXISTS,
+      'ACCOUNT_ALREADY_LINKED',
+      'This account is already linked to another resident.',
+    );
+  }
 }
+
+/** A Keycloak subject (`sub`): 1–255 characters, no whitespace (nor control characters). */
+const isAccountSubject = (s: string) => {
+  const length = [...s].length;
+  return length >= 1 && length <= 255 && !/[\s\p{Cc}]/u.test(s);
+};
 
 /** How much of a person a caller sees (PI-2): operators in scope see names, auditors see masked names. */
 type View = 'operator' | 'auditor';
@@ -428,6 +445,56 @@ export class HouseholdsService {
     });
     this.relay.kick();
     return this.toHousehold((await this.households.findHousehold(household.id))!, 'operator');
+  }
+
+  /**
+   * The resident signs in as this Keycloak account (`sub`) from now on; an empty subject unlinks. One account per
+   * resident and one resident per account. Linking the account already linked (or unlinking none) changes nothing.
+   */
+  async linkAccount(req: LinkResidentAccountRequest, principal: Principal | undefined): Promise<void> {
+    const violations = [];
+    if (!isUuid(req.residentId)) violations.push({ field: 'resident_id', description: 'must be a UUID' });
+    if (req.subject !== '' && !isAccountSubject(req.subject))
+      violations.push({
+        field: 'subject',
+        description: 'must be 1 to 255 characters without whitespace (empty unlinks)',
+      });
+    if (violations.length) throw RpcError.invalidArgument(violations);
+    const resident = await this.households.findResident(req.residentId);
+    if (!resident || !(await this.access.may(principal, 'org.household.write', resident.nodePath))) {
+      throw HouseholdsError.notFound('resident');
+    }
+    const subject = req.subject || null;
+    let changed = false;
+    try {
+      await withTransaction(this.dataSource, async (manager) => {
+        changed = false;
+        const previous = await this.households.lockAccountSubject(manager, resident.id);
+        if (previous === subject) return;
+        await this.households.setAccountSubject(manager, {
+          residentId: resident.id,
+          subject,
+          previous,
+          by: principal?.subject ?? null,
+        });
+        await appendToOutbox(
+          manager,
+          ResidentAccountLinkedSchema,
+          create(ResidentAccountLinkedSchema, {
+            residentId: resident.id,
+            subject: subject ?? '',
+            previousSubject: previous ?? '',
+            occurredAt: timestampNow(),
+          }),
+          { actorSubject: principal?.subject },
+        );
+        changed = true;
+      });
+    } catch (e) {
+      if (isUniqueViolation(e, 'residents_account_subject_uq')) throw HouseholdsError.accountAlreadyLinked();
+      throw e;
+    }
+    if (changed) this.relay.kick();
   }
 
   async get(id: string, principal: Principal | undefined): Promise<Household> {
