@@ -1,9 +1,20 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ServiceRuntime, runtimeProviders } from '@linli/messaging';
+import { RpcClient, ServiceRuntime, runtimeProviders } from '@linli/messaging';
+import { GovernanceAccess } from './access/governance-access.js';
+import { CommitteesRepository } from './committees/committees.repository.js';
+import { CommitteesRpc } from './committees/committees.rpc.js';
+import { CommitteesService } from './committees/committees.service.js';
 import { CommunitiesRpc } from './communities/communities.rpc.js';
 import { CommunitiesService } from './communities/communities.service.js';
 import { OrgUnitsConsumer } from './communities/org-units.consumer.js';
 import { OrgUnitsRepository } from './communities/org-units.repository.js';
+import { ElectionsRpc } from './elections/elections.rpc.js';
+import { ElectionsService } from './elections/elections.service.js';
+import { ElectorateProjection } from './electorate/electorate.projection.js';
+import { ElectorateRepository } from './electorate/electorate.repository.js';
+import { MeetingsRpc } from './meetings/meetings.rpc.js';
+import { MeetingsService } from './meetings/meetings.service.js';
+import { ParametersRepository } from './rules/parameters.js';
 
 @Module({})
 export class GovernanceModule {
@@ -12,10 +23,26 @@ export class GovernanceModule {
       module: GovernanceModule,
       providers: [
         ...runtimeProviders(runtime),
+        // Calls to other contexts (org's CheckAccess), with the runtime's test isolation prefix.
+        {
+          provide: RpcClient,
+          useValue: new RpcClient(runtime.nc, { subjectPrefix: runtime.options.isolation?.subjectPrefix }),
+        },
         OrgUnitsRepository,
         CommunitiesService,
         CommunitiesRpc,
         OrgUnitsConsumer,
+        ParametersRepository,
+        GovernanceAccess,
+        ElectorateRepository,
+        ElectorateProjection,
+        CommitteesRepository,
+        CommitteesService,
+        CommitteesRpc,
+        MeetingsService,
+        MeetingsRpc,
+        ElectionsService,
+        ElectionsRpc,
       ],
     };
   }
