@@ -4,7 +4,13 @@ import type { TokenVerifier } from '@linli/auth';
 import { RpcClient, type NatsConnection } from '@linli/messaging';
 import { AuthGuard, TOKEN_VERIFIER } from './common/auth.guard.js';
 import { ServiceCaller } from './common/rpc.gateway.js';
+import { CommitteesController } from './governance/committees.controller.js';
 import { CommunitiesController } from './governance/communities.controller.js';
+import { ConsultationsController } from './governance/consultations.controller.js';
+import { ElectionsController } from './governance/elections.controller.js';
+import { HonoursController } from './governance/honours.controller.js';
+import { MeetingsController } from './governance/meetings.controller.js';
+import { PublicController } from './governance/public.controller.js';
 import { HealthController, NATS_CONNECTION } from './health/health.controller.js';
 import { NodesController } from './org/nodes.controller.js';
 import { RoleAssignmentsController } from './org/role-assignments.controller.js';
@@ -33,6 +39,12 @@ export class GatewayModule {
         DwellingsController,
         ImportsController,
         CommunitiesController,
+        CommitteesController,
+        MeetingsController,
+        ElectionsController,
+        HonoursController,
+        ConsultationsController,
+        PublicController,
       ],
       providers: [
         { provide: NATS_CONNECTION, useValue: deps.nc },

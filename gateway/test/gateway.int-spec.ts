@@ -293,7 +293,42 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths).sort()).toEqual([
+      '/v1/governance/committees',
+      '/v1/governance/committees/{id}',
+      '/v1/governance/committees/{id}/roster',
+      '/v1/governance/committees/{id}/seats',
+      '/v1/governance/committees/{id}/seats/{seatId}/end',
+      '/v1/governance/committees/{id}/seats/{seatId}/portfolio',
       '/v1/governance/communities/{id}/summary',
+      '/v1/governance/consultations',
+      '/v1/governance/consultations/{id}',
+      '/v1/governance/consultations/{id}/opinions',
+      '/v1/governance/consultations/{id}/summary',
+      '/v1/governance/elections',
+      '/v1/governance/elections/{id}',
+      '/v1/governance/elections/{id}/ballots',
+      '/v1/governance/elections/{id}/candidates',
+      '/v1/governance/elections/{id}/certify',
+      '/v1/governance/elections/{id}/close',
+      '/v1/governance/elections/{id}/my-status',
+      '/v1/governance/elections/{id}/open',
+      '/v1/governance/elections/{id}/paper-ballots',
+      '/v1/governance/elections/{id}/roll',
+      '/v1/governance/elections/{id}/roll-objections',
+      '/v1/governance/elections/{id}/tally',
+      '/v1/governance/honour-schemes',
+      '/v1/governance/honour-schemes/{id}/awards',
+      '/v1/governance/honour-schemes/{id}/nominations',
+      '/v1/governance/meetings',
+      '/v1/governance/meetings/{id}',
+      '/v1/governance/meetings/{id}/attendance',
+      '/v1/governance/meetings/{id}/close',
+      '/v1/governance/meetings/{id}/motions',
+      '/v1/governance/meetings/{id}/open',
+      '/v1/governance/motions/{id}/decision',
+      '/v1/governance/nodes/{nodeId}/committees',
+      '/v1/governance/nodes/{nodeId}/meetings',
+      '/v1/governance/roll-objections/{id}/decision',
       '/v1/org/dwellings/{id}/owners',
       '/v1/org/households/{id}',
       '/v1/org/households/{id}/members',
@@ -321,14 +356,28 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
       '/v1/org/organisations/{id}',
       '/v1/org/organisations/{id}/memberships',
       '/v1/org/residents/{id}',
+      '/v1/org/residents/{id}/account',
       '/v1/org/role-assignments',
       '/v1/org/role-assignments/{id}',
+      '/v1/public/elections/{id}/ballot-hashes',
+      '/v1/public/elections/{id}/results',
+      '/v1/public/nodes/{nodeId}/honour-roll',
     ]);
-    // Every /v1 operation documents its problem responses and needs a bearer token.
+    // Every /v1 operation documents its problem responses and needs a bearer token (the public notice
+    // board excepted: it needs none, and cannot answer 401).
     for (const [path, ops] of Object.entries(
       doc.body.paths as Record<string, Record<string, { responses: object; security?: unknown }>>,
     )) {
       for (const [method, op] of Object.entries(ops)) {
+        if (path.startsWith('/v1/public/')) {
+          expect([path, method, op.security]).toEqual([path, method, undefined]);
+          expect([path, method, Object.keys(op.responses)]).toEqual([
+            path,
+            method,
+            expect.arrayContaining(['400', '503']),
+          ]);
+          continue;
+        }
         expect([path, method, Object.keys(op.responses)]).toEqual([
           path,
           method,

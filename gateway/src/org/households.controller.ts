@@ -27,6 +27,7 @@ import type { FastifyReply } from 'fastify';
 import { ApiProblems } from '../common/api-problems.js';
 import { CurrentPrincipal } from '../common/auth.guard.js';
 import { ServiceCaller } from '../common/rpc.gateway.js';
+import { RequestId } from '../common/idempotency.js';
 import { IdParams, PageQuery } from '../common/paging.dto.js';
 import { NodeIdParams } from './nodes.dto.js';
 
@@ -202,6 +203,19 @@ export class MoveHouseholdBody {
   @IsString()
   @MaxLength(500)
   reason?: string;
+}
+
+export class LinkAccountBody {
+  @ApiProperty({
+    example: 'f1b2c3d4-0000-4000-8000-000000000001',
+    description: 'The Keycloak subject (`sub`) the resident signs in as; empty unlinks',
+    maxLength: 255,
+  })
+  @IsString()
+  @Matches(/^[\x21-\x7e]{0,255}$/, {
+    message: 'subject must be at most 255 visible ASCII characters (empty unlinks)',
+  })
+  subject: string;
 }
 
 export class MemberParams {
@@ -414,5 +428,25 @@ export class HouseholdsController {
       principal,
     );
     return toHouseholdDto(household!);
+  }
+
+  @Put('residents/:id/account')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Link the resident to the account they sign in with (one each way; empty unlinks)',
+  })
+  @ApiProblems(400, 401, 403, 404, 409)
+  async linkAccount(
+    @Param() params: IdParams,
+    @Body() body: LinkAccountBody,
+    @CurrentPrincipal() principal: Principal,
+    @RequestId() requestId: string,
+  ): Promise<void> {
+    await this.services.call(
+      HouseholdService.method.linkResidentAccount,
+      { residentId: params.id, subject: body.subject },
+      principal,
+      requestId,
+    );
   }
 }
