@@ -154,7 +154,7 @@ export class ElectionsService {
       );
     }
     await this.access.require(principal, 'governance.write', req.scopeNodeId, 'node');
-    let statutory = true;
+    let statutory = false;
     if (req.committeeId) {
       const c = await this.committeesRepo.find(req.committeeId);
       if (!c || c.scopeNodeId !== req.scopeNodeId) throw new NotFound('committee');

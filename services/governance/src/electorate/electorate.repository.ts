@@ -7,10 +7,10 @@ import type { EntityManager } from 'typeorm';
  */
 export function representativeSql(h: string): string {
   return `COALESCE(
-    (SELECT rep.resident_id FROM org_representatives rep WHERE rep.household_id = ${h}),
-    (SELECT r.resident_id FROM org_residents r
-      WHERE r.household_id = ${h} AND r.head AND r.left_at IS NULL AND r.joined_at IS NOT NULL
-      ORDER BY r.joined_at LIMIT 1))`;
+    (SELECT rep_x.resident_id FROM org_representatives rep_x WHERE rep_x.household_id = ${h}),
+    (SELECT head_x.resident_id FROM org_residents head_x
+      WHERE head_x.household_id = ${h} AND head_x.head AND head_x.left_at IS NULL AND head_x.joined_at IS NOT NULL
+      ORDER BY head_x.joined_at LIMIT 1))`;
 }
 
 /** Reads of the electorate projection (households, residents, representatives under a node). */

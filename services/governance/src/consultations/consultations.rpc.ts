@@ -1,0 +1,31 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { ConsultationService } from '@linli/contracts';
+import { RpcServer } from '@linli/messaging';
+import { ConsultationsService } from './consultations.service.js';
+
+@Injectable()
+export class ConsultationsRpc implements OnModuleInit {
+  constructor(
+    private readonly rpc: RpcServer,
+    private readonly consultations: ConsultationsService,
+  ) {}
+
+  onModuleInit(): void {
+    const m = ConsultationService.method;
+    this.rpc.handle(m.openConsultation, async (req, ctx) => ({
+      consultation: await this.consultations.open(req, ctx.principal),
+    }));
+    this.rpc.handle(m.getConsultation, async (req, ctx) => ({
+      consultation: await this.consultations.get(req.consultationId, ctx.principal),
+    }));
+    this.rpc.handle(m.submitOpinion, async (req, ctx) => ({
+      opinion: await this.consultations.submit(req, ctx.principal),
+    }));
+    this.rpc.handle(m.listOpinions, (req, ctx) =>
+      this.consultations.opinions(req.consultationId, req.limit, req.cursor, ctx.principal),
+    );
+    this.rpc.handle(m.publishConsultationSummary, async (req, ctx) => ({
+      consultation: await this.consultations.publishSummary(req, ctx.principal),
+    }));
+  }
+}
