@@ -4,6 +4,9 @@ import { GovernanceAccess } from './access/governance-access.js';
 import { CommitteesRepository } from './committees/committees.repository.js';
 import { CommitteesRpc } from './committees/committees.rpc.js';
 import { CommitteesService } from './committees/committees.service.js';
+import { ConsultationsRepository } from './consultations/consultations.repository.js';
+import { ConsultationsRpc } from './consultations/consultations.rpc.js';
+import { ConsultationsService } from './consultations/consultations.service.js';
 import { CommunitiesRpc } from './communities/communities.rpc.js';
 import { CommunitiesService } from './communities/communities.service.js';
 import { OrgUnitsConsumer } from './communities/org-units.consumer.js';
@@ -12,6 +15,9 @@ import { ElectionsRpc } from './elections/elections.rpc.js';
 import { ElectionsService } from './elections/elections.service.js';
 import { ElectorateProjection } from './electorate/electorate.projection.js';
 import { ElectorateRepository } from './electorate/electorate.repository.js';
+import { HonoursRepository } from './honours/honours.repository.js';
+import { HonoursRpc } from './honours/honours.rpc.js';
+import { HonoursService } from './honours/honours.service.js';
 import { MeetingsRpc } from './meetings/meetings.rpc.js';
 import { MeetingsService } from './meetings/meetings.service.js';
 import { ParametersRepository } from './rules/parameters.js';
@@ -43,6 +49,12 @@ export class GovernanceModule {
         MeetingsRpc,
         ElectionsService,
         ElectionsRpc,
+        HonoursRepository,
+        HonoursService,
+        HonoursRpc,
+        ConsultationsRepository,
+        ConsultationsService,
+        ConsultationsRpc,
       ],
     };
   }
