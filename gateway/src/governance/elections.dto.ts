@@ -313,9 +313,13 @@ export class CreateElectionBody {
   @IsUUID()
   scopeNodeId: string;
 
-  @ApiProperty({ format: 'uuid', description: 'The committee whose seats the election fills' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'The committee whose seats the election fills (none: e.g. electing representatives)',
+  })
+  @IsOptional()
   @IsUUID()
-  committeeId: string;
+  committeeId?: string;
 
   @ApiProperty({ example: '下涧槽社区第十二届居民委员会选举', minLength: 1, maxLength: 200 })
   @IsString()
