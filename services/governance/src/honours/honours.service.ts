@@ -302,7 +302,7 @@ export class HonoursService {
       );
     }
 
-    let result: { award?: AwardRecord; tie: boolean } = { tie: false };
+    let result: { award?: AwardRecord; tie: boolean };
     try {
       result = await withTransaction(this.dataSource, async (m) => {
         await this.honours.findScheme(s.id, m, true);
