@@ -326,6 +326,7 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
       '/v1/governance/meetings/{id}/motions',
       '/v1/governance/meetings/{id}/open',
       '/v1/governance/motions/{id}/decision',
+      '/v1/governance/motions/{id}/owner-votes',
       '/v1/governance/nodes/{nodeId}/committees',
       '/v1/governance/nodes/{nodeId}/meetings',
       '/v1/governance/roll-objections/{id}/decision',

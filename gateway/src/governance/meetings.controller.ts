@@ -15,13 +15,14 @@ import {
   CloseMeetingBody,
   ConveneMeetingBody,
   DecideMotionBody,
+  RecordOwnerVotesBody,
   MeetingDto,
   MeetingPageDto,
   MotionDto,
   ProposeMotionBody,
   RecordAttendanceBody,
 } from './meetings.dto.js';
-import { meetingKinds, motionKinds, toMeetingDto, toMotionDto } from './meetings.mapper.js';
+import { meetingKinds, motionKinds, toMeetingDto, toMotionDto, voteChoices } from './meetings.mapper.js';
 
 /** Meetings: notice, attendance and quorum, motions and their decisions. */
 @ApiTags('governance')
@@ -177,6 +178,7 @@ export class MeetingsController {
             }
           : undefined,
         subjectRef: body.subjectRef ?? '',
+        alsoAffectedOwnerIds: body.alsoAffectedOwnerIds ?? [],
       },
       principal,
       requestId,
@@ -199,6 +201,30 @@ export class MeetingsController {
     const { motion } = await this.services.call(
       MeetingService.method.decideMotion,
       { motionId: params.id, yes: body.yes, no: body.no, abstain: body.abstain },
+      principal,
+      requestId,
+    );
+    return toMotionDto(motion!);
+  }
+
+  @Post('motions/:id/owner-votes')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Record owners' signed votes on a motion of an owners' assembly (OW-9)" })
+  @ApiIdempotencyKey()
+  @ApiOkResponse({ type: MotionDto })
+  @ApiProblems(400, 401, 403, 404, 409, 422)
+  async recordOwnerVotes(
+    @Param() params: IdParams,
+    @Body() body: RecordOwnerVotesBody,
+    @CurrentPrincipal() principal: Principal,
+    @CommandRequestId() requestId: string,
+  ): Promise<MotionDto> {
+    const { motion } = await this.services.call(
+      MeetingService.method.recordOwnerVotes,
+      {
+        motionId: params.id,
+        votes: body.votes.map((v) => ({ residentId: v.residentId, choice: voteChoices.toProto(v.choice) })),
+      },
       principal,
       requestId,
     );

@@ -29,10 +29,17 @@ export type MeetingKindName = (typeof MEETING_KINDS)[number];
 export const MEETING_STATUSES = ['scheduled', 'open', 'closed'] as const;
 export type MeetingStatusName = (typeof MEETING_STATUSES)[number];
 
-export const ATTENDANCE_BASES = ['households', 'adults', 'members'] as const;
+export const ATTENDANCE_BASES = ['households', 'adults', 'members', 'owners'] as const;
 export type AttendanceBaseName = (typeof ATTENDANCE_BASES)[number];
 
-export const MOTION_KINDS = ['general', 'mandate_committee', 'approve_project', 'appoint_members'] as const;
+export const MOTION_KINDS = [
+  'general',
+  'mandate_committee',
+  'approve_project',
+  'appoint_members',
+  'owners_major_matter',
+  'use_conversion',
+] as const;
 export type MotionKindName = (typeof MOTION_KINDS)[number];
 
 export const MOTION_OUTCOMES = ['pending', 'passed', 'rejected'] as const;
@@ -139,6 +146,35 @@ export class MotionDto {
 
   @ApiProperty({ type: String, required: false, example: '2*31 > 45 (RC-5)' })
   explanation: string | null;
+
+  @ApiProperty({
+    type: () => OwnersCountDto,
+    required: false,
+    description: "Owners' assemblies: yes by area and headcount",
+  })
+  ownersYes: OwnersCountDto | null;
+
+  @ApiProperty({ type: [String], description: 'use_conversion: the owners whose consent is needed (OW-5)' })
+  affectedOwnerIds: string[];
+}
+
+export class OwnersCountDto {
+  @ApiProperty({ description: 'Exclusive floor area in hundredths of m² (OW-1)', example: 905012 })
+  areaCentiM2: number;
+
+  @ApiProperty({ description: 'Owners by headcount (OW-1)', example: 92 })
+  owners: number;
+}
+
+export class OwnersParticipationDto {
+  @ApiProperty({ type: OwnersCountDto })
+  total: OwnersCountDto;
+
+  @ApiProperty({ type: OwnersCountDto })
+  participating: OwnersCountDto;
+
+  @ApiProperty({ description: 'OW-2: at least 2/3 of the area and of the owners take part' })
+  valid: boolean;
 }
 
 export class MeetingDto {
@@ -192,6 +228,13 @@ export class MeetingDto {
 
   @ApiProperty()
   version: number;
+
+  @ApiProperty({
+    type: OwnersParticipationDto,
+    required: false,
+    description: "Owners' assemblies only (OW-2)",
+  })
+  owners: OwnersParticipationDto | null;
 }
 
 export class MeetingPageDto {
@@ -364,12 +407,48 @@ export class ProposeMotionBody {
 
   @ApiPropertyOptional({
     maxLength: 200,
-    description: 'approve_project: the project reference; appoint_members: the committee id',
+    description:
+      'approve_project: the project reference; appoint_members: committee:<id>; use_conversion: dwelling:<id>',
   })
   @IsOptional()
   @IsString()
   @MaxLength(200)
   subjectRef?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    maxItems: 500,
+    description: 'use_conversion: owners elsewhere flagged as affected (OW-5)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(500)
+  @IsUUID('all', { each: true })
+  alsoAffectedOwnerIds?: string[];
+}
+
+export const VOTE_CHOICES = ['yes', 'no', 'abstain'] as const;
+export type VoteChoiceName = (typeof VOTE_CHOICES)[number];
+
+export class OwnerVoteBody {
+  @ApiProperty({ format: 'uuid', description: 'The owner who signed the vote (OW-9)' })
+  @IsUUID()
+  residentId: string;
+
+  @ApiProperty({ enum: VOTE_CHOICES })
+  @IsIn(VOTE_CHOICES)
+  choice: VoteChoiceName;
+}
+
+export class RecordOwnerVotesBody {
+  @ApiProperty({ type: [OwnerVoteBody], minItems: 1, maxItems: 1000 })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => OwnerVoteBody)
+  votes: OwnerVoteBody[];
 }
 
 export class DecideMotionBody {

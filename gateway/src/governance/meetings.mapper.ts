@@ -4,9 +4,11 @@ import {
   MeetingStatus,
   MotionKind,
   MotionOutcome,
+  VoteChoice,
   type Meeting,
   type MeetingRules,
   type Motion,
+  type OwnersCount,
   type Threshold,
 } from '@linli/contracts';
 import { committeeTypes } from './committees.mapper.js';
@@ -20,7 +22,9 @@ import type {
   MotionDto,
   MotionKindName,
   MotionOutcomeName,
+  OwnersCountDto,
   ThresholdDto,
+  VoteChoiceName,
 } from './meetings.dto.js';
 
 export const meetingKinds = enumCodec<MeetingKindName, MeetingKind>({
@@ -41,6 +45,7 @@ const attendanceBases = enumCodec<AttendanceBaseName, AttendanceBase>({
   households: AttendanceBase.HOUSEHOLDS,
   adults: AttendanceBase.ADULTS,
   members: AttendanceBase.MEMBERS,
+  owners: AttendanceBase.OWNERS,
 });
 
 export const motionKinds = enumCodec<MotionKindName, MotionKind>({
@@ -48,7 +53,19 @@ export const motionKinds = enumCodec<MotionKindName, MotionKind>({
   mandate_committee: MotionKind.MANDATE_COMMITTEE,
   approve_project: MotionKind.APPROVE_PROJECT,
   appoint_members: MotionKind.APPOINT_MEMBERS,
+  owners_major_matter: MotionKind.OWNERS_MAJOR_MATTER,
+  use_conversion: MotionKind.USE_CONVERSION,
 });
+
+export const voteChoices = enumCodec<VoteChoiceName, VoteChoice>({
+  yes: VoteChoice.YES,
+  no: VoteChoice.NO,
+  abstain: VoteChoice.ABSTAIN,
+});
+
+function toOwnersCount(c: OwnersCount | undefined): OwnersCountDto {
+  return { areaCentiM2: Number(c?.areaCentiM2 ?? 0n), owners: Number(c?.owners ?? 0n) };
+}
 
 const motionOutcomes = enumCodec<MotionOutcomeName, MotionOutcome>({
   pending: MotionOutcome.PENDING,
@@ -95,6 +112,8 @@ export function toMotionDto(m: Motion): MotionDto {
     decisionId: orNull(m.decisionId),
     mandatedCommitteeId: orNull(m.mandatedCommitteeId),
     explanation: orNull(m.explanation),
+    ownersYes: m.ownersYes ? toOwnersCount(m.ownersYes) : null,
+    affectedOwnerIds: [...m.affectedOwnerIds],
   };
 }
 
@@ -117,5 +136,12 @@ export function toMeetingDto(m: Meeting): MeetingDto {
     minutes: orNull(m.minutes),
     motions: m.motions.map(toMotionDto),
     version: Number(m.version),
+    owners: m.owners
+      ? {
+          total: toOwnersCount(m.owners.total),
+          participating: toOwnersCount(m.owners.participating),
+          valid: m.owners.valid,
+        }
+      : null,
   };
 }

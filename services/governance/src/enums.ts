@@ -55,6 +55,7 @@ export const attendanceBases = table<AttendanceBase>([
   [AttendanceBase.HOUSEHOLDS, 'households'],
   [AttendanceBase.ADULTS, 'adults'],
   [AttendanceBase.MEMBERS, 'members'],
+  [AttendanceBase.OWNERS, 'owners'],
 ]);
 
 export const motionKinds = table<MotionKind>([
@@ -62,6 +63,8 @@ export const motionKinds = table<MotionKind>([
   [MotionKind.MANDATE_COMMITTEE, 'mandate_committee'],
   [MotionKind.APPROVE_PROJECT, 'approve_project'],
   [MotionKind.APPOINT_MEMBERS, 'appoint_members'],
+  [MotionKind.OWNERS_MAJOR_MATTER, 'owners_major_matter'],
+  [MotionKind.USE_CONVERSION, 'use_conversion'],
 ]);
 
 export const motionOutcomes = table<MotionOutcome>([

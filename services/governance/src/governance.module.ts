@@ -20,6 +20,7 @@ import { HonoursRpc } from './honours/honours.rpc.js';
 import { HonoursService } from './honours/honours.service.js';
 import { MeetingsRpc } from './meetings/meetings.rpc.js';
 import { MeetingsService } from './meetings/meetings.service.js';
+import { OwnersAssembly } from './meetings/owners-assembly.js';
 import { ParametersRepository } from './rules/parameters.js';
 
 @Module({})
@@ -45,6 +46,7 @@ export class GovernanceModule {
         CommitteesRepository,
         CommitteesService,
         CommitteesRpc,
+        OwnersAssembly,
         MeetingsService,
         MeetingsRpc,
         ElectionsService,

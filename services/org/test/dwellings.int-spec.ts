@@ -103,6 +103,8 @@ describe('OW-1: dwellings, owners and the owners’ roll (real PostgreSQL + NATS
       expect(m?.json<{ dwellingId: string; areaCentiM2: string }>()).toMatchObject({
         dwellingId: d4.id,
         areaCentiM2: '9000',
+        // Consumers scope the dwelling from the event alone.
+        nodePath: expect.arrayContaining([compound]),
       });
     });
     const history = await f.org.runtime.dataSource.query(

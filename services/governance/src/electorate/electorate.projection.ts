@@ -1,5 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import {
+  DwellingOwnersChangedSchema,
   HouseholdMovedSchema,
   HouseholdRegisteredSchema,
   HouseholdRepresentativeChangedSchema,
@@ -67,6 +68,28 @@ export class ElectorateProjection implements OnModuleInit {
     });
     r.consume(HouseholdRepresentativeChangedSchema, async (e, m) => {
       await this.representative(m, e.householdId, e.residentId || null, at(e.occurredAt));
+    });
+    // Owners' roll inputs (OW-1): each dwelling's area and owners, the latest change winning.
+    r.consume(DwellingOwnersChangedSchema, async (e, m) => {
+      await m.query(
+        `INSERT INTO owner_dwellings (dwelling_id, node_id, node_path, area_centi_m2, developer_held, owner_resident_ids,
+                                      changed_at)
+         VALUES ($1, $2, $3::uuid[], $4, $5, $6::uuid[], $7)
+         ON CONFLICT (dwelling_id) DO UPDATE
+           SET node_id = EXCLUDED.node_id, node_path = EXCLUDED.node_path, area_centi_m2 = EXCLUDED.area_centi_m2,
+               developer_held = EXCLUDED.developer_held, owner_resident_ids = EXCLUDED.owner_resident_ids,
+               changed_at = EXCLUDED.changed_at
+           WHERE owner_dwellings.changed_at < EXCLUDED.changed_at`,
+        [
+          e.dwellingId,
+          e.nodeId,
+          e.nodePath.length ? e.nodePath : [e.nodeId],
+          e.areaCentiM2.toString(),
+          e.developerHeld,
+          e.ownerResidentIds,
+          at(e.occurredAt),
+        ],
+      );
     });
     r.consume(ResidentAccountLinkedSchema, async (e, m) => {
       const when = at(e.occurredAt);

@@ -33,6 +33,9 @@ export class MeetingsRpc implements OnModuleInit {
     this.rpc.handle(m.decideMotion, async (req, ctx) => ({
       motion: await this.meetings.decide(req, ctx.principal),
     }));
+    this.rpc.handle(m.recordOwnerVotes, async (req, ctx) => ({
+      motion: await this.meetings.recordOwnerVotes(req, ctx.principal),
+    }));
     this.rpc.handle(m.closeMeeting, async (req, ctx) => ({
       meeting: await this.meetings.close(req.meetingId, req.minutes, ctx.principal),
     }));

@@ -12,6 +12,8 @@ import {
   type Principal,
   type ProposeMotionRequest,
   type RecordAttendanceRequest,
+  type RecordOwnerVotesRequest,
+  VoteChoice,
 } from '@linli/contracts';
 import { ErrorCode, OutboxRelay, RpcError, appendToOutbox } from '@linli/messaging';
 import { isUuid, newId, queryRows, withTransaction } from '@linli/persistence';
@@ -29,6 +31,7 @@ import {
   motionOutcomes,
 } from '../enums.js';
 import { civilDate, noticeSufficient } from '../rules/calendar.js';
+import { OwnersAssembly } from './owners-assembly.js';
 import { ParametersRepository, parameterVersion, type MeetingRuleValue } from '../rules/parameters.js';
 import { explain, meets, validThreshold } from '../rules/thresholds.js';
 
@@ -74,19 +77,33 @@ interface MotionRow {
   decision_id: string | null;
   mandated_committee_id: string | null;
   explanation: string;
+  owners_yes_area: string | null;
+  owners_yes_count: number | null;
+  affected_owner_ids: string[];
 }
+
+const CHOICES: Partial<Record<VoteChoice, 'yes' | 'no' | 'abstain'>> = {
+  [VoteChoice.YES]: 'yes',
+  [VoteChoice.NO]: 'no',
+  [VoteChoice.ABSTAIN]: 'abstain',
+};
 
 const PARAMETER_OF_KIND: Record<string, string> = {
   courtyard: 'meeting.courtyard',
   residents: 'meeting.residents',
   villagers: 'meeting.villagers',
+  owners_assembly: 'meeting.owners_assembly',
 };
 const BASE_OF_KIND: Record<string, string> = {
   courtyard: 'households',
   residents: 'households',
   villagers: 'adults',
   committee: 'members',
+  owners_assembly: 'owners',
 };
+
+/** Motion kinds only an owners' assembly decides, and what only it may decide on. */
+const OWNERS_KINDS = new Set(['owners_major_matter', 'use_conversion']);
 
 /**
  * Meetings: notice periods (OW-12, VC-9), attendance by household representative, adult or member, quorum
@@ -103,6 +120,7 @@ export class MeetingsService {
     private readonly committeesRepo: CommitteesRepository,
     private readonly committees: CommitteesService,
     private readonly relay: OutboxRelay,
+    private readonly owners: OwnersAssembly,
   ) {}
 
   async convene(req: ConveneMeetingRequest, principal: Principal | undefined): Promise<Meeting> {
@@ -121,13 +139,6 @@ export class MeetingsService {
     if (kind === 'committee' && !isUuid(req.committeeId))
       v.push({ field: 'committee_id', description: 'a committee meeting names its committee' });
     if (v.length) throw RpcError.invalidArgument(v);
-    if (kind === 'owners_assembly') {
-      throw new MeetingError(
-        ErrorCode.FAILED_PRECONDITION,
-        'OWNERS_ASSEMBLY_NOT_AVAILABLE',
-        "Owners' assemblies (OW-2…OW-5, double thresholds by area and headcount) are not run through meetings yet.",
-      );
-    }
     await this.access.require(principal, 'governance.write', req.scopeNodeId, 'node');
     const scheduledFor = timestampDate(req.scheduledFor!);
     const noticeAt = req.noticePublishedAt ? timestampDate(req.noticePublishedAt) : new Date();
@@ -255,6 +266,7 @@ export class MeetingsService {
     const day = civilDate(row.scheduled_for);
     if (row.base === 'households') return this.electorate.countHouseholds(m, row.scope_node_id);
     if (row.base === 'adults') return this.electorate.countAdults(m, row.scope_node_id, day);
+    if (row.base === 'owners') return Number((await this.owners.participation(m, row.id)).total.owners);
     return (await this.committeesRepo.currentSeats([row.committee_id!], m)).length;
   }
 
@@ -267,7 +279,10 @@ export class MeetingsService {
       if (civilDate(new Date()) < civilDate(locked.scheduled_for)) {
         throw MeetingError.rule('TOO_EARLY', 'A meeting opens on the day it was called for.');
       }
-      const base = await this.baseCount(m, locked);
+      const base =
+        locked.base === 'owners'
+          ? await this.owners.snapshotRoll(m, locked.id, locked.scope_node_id)
+          : await this.baseCount(m, locked);
       await m.query(
         `UPDATE meetings SET status = 'open', base_count = $2, version = version + 1 WHERE id = $1`,
         [id, base],
@@ -281,7 +296,23 @@ export class MeetingsService {
     if (row.status === 'closed') throw MeetingError.rule('MEETING_CLOSED', 'The meeting is closed.');
     const m = this.dataSource.manager;
     let attendee: string;
-    if (row.base === 'households') {
+    if (row.base === 'owners') {
+      if (!isUuid(req.residentId))
+        throw RpcError.invalidArgument([{ field: 'resident_id', description: 'must be a UUID' }]);
+      if (row.status !== 'open')
+        throw MeetingError.rule(
+          'MEETING_NOT_OPEN',
+          'Owners take part once the assembly is open (its roll is fixed then).',
+        );
+      const key = await this.owners.voterOf(m, row.id, req.residentId);
+      if (!key)
+        throw MeetingError.rule(
+          'NOT_AN_OWNER',
+          "The resident is not an owner on the assembly's roll (OW-1).",
+          'resident_id',
+        );
+      attendee = key;
+    } else if (row.base === 'households') {
       if (!isUuid(req.householdId))
         throw RpcError.invalidArgument([{ field: 'household_id', description: 'must be a UUID' }]);
       if (!(await this.electorate.householdUnder(m, req.householdId, row.scope_node_id))) {
@@ -349,10 +380,41 @@ export class MeetingsService {
     if (kind === 'mandate_committee') v.push(...this.committees.validateMandate(req.mandate));
     if (kind === 'appoint_members' && !/^committee:[0-9a-f-]{36}$/.test(req.subjectRef))
       v.push({ field: 'subject_ref', description: 'must be committee:<id>' });
+    if (kind === 'use_conversion' && !/^dwelling:[0-9a-f-]{36}$/.test(req.subjectRef))
+      v.push({ field: 'subject_ref', description: 'must be dwelling:<id>' });
+    if (req.alsoAffectedOwnerIds.length > 500 || req.alsoAffectedOwnerIds.some((o) => !isUuid(o)))
+      v.push({ field: 'also_affected_owner_ids', description: 'up to 500 resident ids' });
     if (req.subjectRef.length > 200) v.push({ field: 'subject_ref', description: 'at most 200 characters' });
     if (v.length) throw RpcError.invalidArgument(v);
     const row = await this.visible(req.meetingId, principal, 'governance.write');
     if (row.status === 'closed') throw MeetingError.rule('MEETING_CLOSED', 'The meeting is closed.');
+    const owners = row.base === 'owners';
+    if (
+      OWNERS_KINDS.has(kind!) !== owners &&
+      (OWNERS_KINDS.has(kind!) || kind === 'mandate_committee' || kind === 'appoint_members')
+    ) {
+      throw MeetingError.rule(
+        'MOTION_KIND_NOT_FOR_MEETING',
+        owners
+          ? "An owners' assembly decides owners' matters (general, major matters, conversions, projects)."
+          : "Major matters and conversions are decided by an owners' assembly (Civil Code Art. 278).",
+        'kind',
+      );
+    }
+    let affected: string[] = [];
+    if (kind === 'use_conversion') {
+      if (row.status !== 'open')
+        throw MeetingError.rule(
+          'MEETING_NOT_OPEN',
+          'A conversion is proposed once the roll is fixed (assembly open).',
+        );
+      affected = await this.owners.affectedOwners(
+        this.dataSource.manager,
+        row.id,
+        req.subjectRef.slice('dwelling:'.length),
+        req.alsoAffectedOwnerIds,
+      );
+    }
     const id = newId();
     const mandate =
       kind === 'mandate_committee'
@@ -365,8 +427,9 @@ export class MeetingsService {
           }
         : null;
     await this.dataSource.query(
-      `INSERT INTO motions (id, meeting_id, title, kind, mandate, subject_ref) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [id, row.id, title, kind, mandate ? JSON.stringify(mandate) : null, req.subjectRef],
+      `INSERT INTO motions (id, meeting_id, title, kind, mandate, subject_ref, affected_owner_ids)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [id, row.id, title, kind, mandate ? JSON.stringify(mandate) : null, req.subjectRef, affected],
     );
     return this.toMotion((await this.motions([row.id])).find((mo) => mo.id === id)!);
   }
@@ -393,6 +456,24 @@ export class MeetingsService {
         throw MeetingError.rule('MEETING_NOT_OPEN', 'Motions are decided while the meeting is open.');
       if (motion.outcome !== 'pending')
         throw MeetingError.rule('ALREADY_DECIDED', 'The motion was decided already.');
+      const decisionId = newId();
+      if (row.base === 'owners') {
+        const d = await this.owners.decide(m, row.id, motion);
+        await m.query(
+          `UPDATE motions SET outcome = $2, decision_id = $3, explanation = $4, owners_yes_area = $5, owners_yes_count = $6,
+                              decided_at = now() WHERE id = $1`,
+          [
+            motion.id,
+            d.passed ? 'passed' : 'rejected',
+            decisionId,
+            d.explanation,
+            d.yes.area.toString(),
+            Number(d.yes.owners),
+          ],
+        );
+        await this.decided(m, row, motion, decisionId, d.passed, null, principal);
+        return;
+      }
       const present = await this.presentCount(m, row.id);
       const base = row.base_count ?? 0;
       if (!meets(row.rules.quorum, present, base)) {
@@ -409,7 +490,6 @@ export class MeetingsService {
       // RC-5: abstentions and invalid votes count against: the measure is those present (or all members, OW-11).
       const of = row.rules.decisionOfBase ? base : present;
       const passed = meets(row.rules.decision, req.yes, of);
-      const decisionId = newId();
       let committeeId: string | null = null;
       if (passed && motion.kind === 'mandate_committee' && motion.mandate) {
         committeeId = await this.committees.formMandated(
@@ -435,26 +515,82 @@ export class MeetingsService {
           explain(row.rules.decision, req.yes, of),
         ],
       );
-      await m.query(`UPDATE meetings SET version = version + 1 WHERE id = $1`, [row.id]);
-      await appendToOutbox(
-        m,
-        DecisionMadeSchema,
-        create(DecisionMadeSchema, {
-          decisionId,
-          meetingId: row.id,
-          motionId: motion.id,
-          scopeNodeId: row.scope_node_id,
-          kind: motionKinds.value(motion.kind),
-          passed,
-          title: motion.title,
-          subjectRef: motion.subject_ref,
-          mandatedCommitteeId: committeeId ?? '',
-          occurredAt: timestampNow(),
-        }),
-        { actorSubject: principal?.subject },
-      );
+      await this.decided(m, row, motion, decisionId, passed, committeeId, principal);
     });
     this.relay.kick();
+    return this.toMotion((await this.motions([meeting.id])).find((mo) => mo.id === req.motionId)!);
+  }
+
+  /** The decision as an event (and a new meeting version), in the deciding transaction. */
+  private async decided(
+    m: EntityManager,
+    row: MeetingRow,
+    motion: MotionRow,
+    decisionId: string,
+    passed: boolean,
+    committeeId: string | null,
+    principal: Principal | undefined,
+  ): Promise<void> {
+    await m.query(`UPDATE meetings SET version = version + 1 WHERE id = $1`, [row.id]);
+    await appendToOutbox(
+      m,
+      DecisionMadeSchema,
+      create(DecisionMadeSchema, {
+        decisionId,
+        meetingId: row.id,
+        motionId: motion.id,
+        scopeNodeId: row.scope_node_id,
+        kind: motionKinds.value(motion.kind),
+        passed,
+        title: motion.title,
+        subjectRef: motion.subject_ref,
+        mandatedCommitteeId: committeeId ?? '',
+        occurredAt: timestampNow(),
+      }),
+      { actorSubject: principal?.subject },
+    );
+  }
+
+  /** Owners' signed votes on a motion of an owners' assembly (OW-9); a later vote replaces an earlier one. */
+  async recordOwnerVotes(req: RecordOwnerVotesRequest, principal: Principal | undefined): Promise<Motion> {
+    const v: Array<{ field: string; description: string }> = [];
+    if (!isUuid(req.motionId)) v.push({ field: 'motion_id', description: 'must be a UUID' });
+    if (req.votes.length < 1 || req.votes.length > 1000)
+      v.push({ field: 'votes', description: '1 to 1000 votes' });
+    req.votes.forEach((vote, i) => {
+      if (!isUuid(vote.residentId))
+        v.push({ field: `votes[${i}].resident_id`, description: 'must be a UUID' });
+      if (!CHOICES[vote.choice])
+        v.push({ field: `votes[${i}].choice`, description: 'must be yes, no or abstain' });
+    });
+    if (v.length) throw RpcError.invalidArgument(v);
+    const found: Array<{ meeting_id: string }> = await this.dataSource.query(
+      `SELECT meeting_id FROM motions WHERE id = $1`,
+      [req.motionId],
+    );
+    if (!found[0]) throw new NotFound('motion');
+    const meeting = await this.visible(found[0].meeting_id, principal, 'governance.write').catch(() => {
+      throw new NotFound('motion');
+    });
+    if (meeting.base !== 'owners')
+      throw MeetingError.rule('NOT_AN_OWNERS_ASSEMBLY', "Owners' votes are recorded at owners' assemblies.");
+    await withTransaction(this.dataSource, async (m) => {
+      const row = await this.row(meeting.id, m, true);
+      const [motion] = (await m.query(`SELECT outcome FROM motions WHERE id = $1 FOR UPDATE`, [
+        req.motionId,
+      ])) as MotionRow[];
+      if (row.status !== 'open')
+        throw MeetingError.rule('MEETING_NOT_OPEN', 'Votes are recorded while the assembly is open.');
+      if (motion.outcome !== 'pending')
+        throw MeetingError.rule('ALREADY_DECIDED', 'The motion was decided already.');
+      await this.owners.recordVotes(
+        m,
+        row.id,
+        req.motionId,
+        req.votes.map((vote) => ({ residentId: vote.residentId, choice: CHOICES[vote.choice]! })),
+        principal?.subject ?? null,
+      );
+    });
     return this.toMotion((await this.motions([meeting.id])).find((mo) => mo.id === req.motionId)!);
   }
 
@@ -486,12 +622,23 @@ export class MeetingsService {
     const row = await this.row(meetingId, m);
     if (!row) return undefined;
     const present = await this.presentCount(m, meetingId);
+    if (row.base === 'owners') {
+      const owners = await this.owners.participation(m, meetingId);
+      return {
+        row,
+        present,
+        base: Number(owners.total.owners),
+        quorate: row.status !== 'scheduled' && owners.valid,
+        owners,
+      };
+    }
     const base = row.base_count ?? (await this.baseCount(m, row));
     return {
       row,
       present,
       base,
       quorate: row.status !== 'scheduled' && meets(row.rules.quorum, present, base),
+      owners: undefined,
     };
   }
 
@@ -525,6 +672,11 @@ export class MeetingsService {
       decisionId: r.decision_id ?? '',
       mandatedCommitteeId: r.mandated_committee_id ?? '',
       explanation: r.explanation,
+      ownersYes:
+        r.owners_yes_area !== null
+          ? { areaCentiM2: BigInt(r.owners_yes_area), owners: BigInt(r.owners_yes_count ?? 0) }
+          : undefined,
+      affectedOwnerIds: r.affected_owner_ids,
     });
   }
 
@@ -555,6 +707,16 @@ export class MeetingsService {
       minutes: r.minutes,
       motions: (await this.motions([r.id])).map((mo) => this.toMotion(mo)),
       version: BigInt(r.version),
+      owners: q?.owners
+        ? {
+            total: { areaCentiM2: q.owners.total.area, owners: q.owners.total.owners },
+            participating: {
+              areaCentiM2: q.owners.participating.area,
+              owners: q.owners.participating.owners,
+            },
+            valid: q.owners.valid,
+          }
+        : undefined,
     });
   }
 }

@@ -17,6 +17,7 @@ import { OutboxRelay, RpcError, appendToOutbox } from '@linli/messaging';
 import { isUniqueViolation, isUuid, newId, withTransaction } from '@linli/persistence';
 import { DataSource } from 'typeorm';
 import { AccessService } from '../access/access.service.js';
+import { idsOfPath } from '../nodes/node.js';
 import { NodesRepository } from '../nodes/nodes.repository.js';
 import { DwellingsRepository, type DwellingRecord } from './dwellings.repository.js';
 import { ownersRoll } from './owners-roll.js';
@@ -83,8 +84,8 @@ export class DwellingsService {
     }
     const id = newId();
     try {
-      await withTransaction(this.dataSource, (manager) =>
-        this.dwellings.insert(manager, {
+      await withTransaction(this.dataSource, async (manager) => {
+        await this.dwellings.insert(manager, {
           id,
           nodeId: node.id,
           label,
@@ -92,8 +93,24 @@ export class DwellingsService {
           areaSource: source!,
           developerHeld: true,
           by: principal?.subject ?? null,
-        }),
-      );
+        });
+        // Developer-held until owners are set: the owners' roll (OW-1) counts its area from now on.
+        await appendToOutbox(
+          manager,
+          DwellingOwnersChangedSchema,
+          create(DwellingOwnersChangedSchema, {
+            dwellingId: id,
+            nodeId: node.id,
+            areaCentiM2: req.areaCentiM2,
+            developerHeld: true,
+            ownerResidentIds: [],
+            occurredAt: timestampNow(),
+            nodePath: idsOfPath(node.path),
+          }),
+          { actorSubject: principal?.subject },
+        );
+      });
+      this.relay.kick();
     } catch (e) {
       if (isUniqueViolation(e))
         throw new RpcError(
@@ -136,6 +153,7 @@ export class DwellingsService {
           developerHeld: owners.length === 0,
           ownerResidentIds: owners,
           occurredAt: timestampNow(),
+          nodePath: idsOfPath(dwelling.nodePath),
         }),
         { actorSubject: principal?.subject },
       );

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linli/governance/v1/meetings.proto.
  */
 export const file_linli_governance_v1_meetings: GenFile = /*@__PURE__*/
-  fileDesc("CiJsaW5saS9nb3Zlcm5hbmNlL3YxL21lZXRpbmdzLnByb3RvEhNsaW5saS5nb3Zlcm5hbmNlLnYxIlEKCVRocmVzaG9sZBIRCgludW1lcmF0b3IYASABKAUSEwoLZGVub21pbmF0b3IYAiABKAUSDgoGc3RyaWN0GAMgASgIEgwKBHJ1bGUYBCABKAkizQEKDE1lZXRpbmdSdWxlcxIuCgZxdW9ydW0YASABKAsyHi5saW5saS5nb3Zlcm5hbmNlLnYxLlRocmVzaG9sZBIwCghkZWNpc2lvbhgCIAEoCzIeLmxpbmxpLmdvdmVybmFuY2UudjEuVGhyZXNob2xkEhgKEGRlY2lzaW9uX29mX2Jhc2UYAyABKAgSEwoLbm90aWNlX2RheXMYBCABKAUSEQoJc3RhdHV0b3J5GAUgASgIEhkKEXBhcmFtZXRlcl92ZXJzaW9uGAYgASgJIjQKCkFnZW5kYUl0ZW0SDQoFdGl0bGUYASABKAkSFwoPY29uc3VsdGF0aW9uX2lkGAIgASgJIsMECgdNZWV0aW5nEgoKAmlkGAEgASgJEi4KBGtpbmQYAiABKA4yIC5saW5saS5nb3Zlcm5hbmNlLnYxLk1lZXRpbmdLaW5kEhUKDXNjb3BlX25vZGVfaWQYAyABKAkSFAoMY29tbWl0dGVlX2lkGAQgASgJEg0KBXRpdGxlGAUgASgJEjEKDXNjaGVkdWxlZF9mb3IYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKE25vdGljZV9wdWJsaXNoZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KBmFnZW5kYRgIIAMoCzIfLmxpbmxpLmdvdmVybmFuY2UudjEuQWdlbmRhSXRlbRIyCgZzdGF0dXMYCSABKA4yIi5saW5saS5nb3Zlcm5hbmNlLnYxLk1lZXRpbmdTdGF0dXMSMQoEYmFzZRgKIAEoDjIjLmxpbmxpLmdvdmVybmFuY2UudjEuQXR0ZW5kYW5jZUJhc2USEgoKYmFzZV9jb3VudBgLIAEoBRIVCg1wcmVzZW50X2NvdW50GAwgASgFEg8KB3F1b3JhdGUYDSABKAgSMAoFcnVsZXMYDiABKAsyIS5saW5saS5nb3Zlcm5hbmNlLnYxLk1lZXRpbmdSdWxlcxIPCgdtaW51dGVzGA8gASgJEiwKB21vdGlvbnMYECADKAsyGy5saW5saS5nb3Zlcm5hbmNlLnYxLk1vdGlvbhIPCgd2ZXJzaW9uGBEgASgDIokBChBDb21taXR0ZWVNYW5kYXRlEjAKBHR5cGUYASABKA4yIi5saW5saS5nb3Zlcm5hbmNlLnYxLkNvbW1pdHRlZVR5cGUSDAoEbmFtZRgCIAEoCRIMCgRzaXplGAMgASgFEhMKC3Rlcm1fbW9udGhzGAQgASgFEhIKCnBvcnRmb2xpb3MYBSADKAki2wIKBk1vdGlvbhIKCgJpZBgBIAEoCRISCgptZWV0aW5nX2lkGAIgASgJEg0KBXRpdGxlGAMgASgJEi0KBGtpbmQYBCABKA4yHy5saW5saS5nb3Zlcm5hbmNlLnYxLk1vdGlvbktpbmQSNgoHbWFuZGF0ZRgFIAEoCzIlLmxpbmxpLmdvdmVybmFuY2UudjEuQ29tbWl0dGVlTWFuZGF0ZRITCgtzdWJqZWN0X3JlZhgGIAEoCRILCgN5ZXMYByABKAUSCgoCbm8YCCABKAUSDwoHYWJzdGFpbhgJIAEoBRIzCgdvdXRjb21lGAogASgOMiIubGlubGkuZ292ZXJuYW5jZS52MS5Nb3Rpb25PdXRjb21lEhMKC2RlY2lzaW9uX2lkGAsgASgJEh0KFW1hbmRhdGVkX2NvbW1pdHRlZV9pZBgMIAEoCRITCgtleHBsYW5hdGlvbhgNIAEoCSLZAgoVQ29udmVuZU1lZXRpbmdSZXF1ZXN0Ei4KBGtpbmQYASABKA4yIC5saW5saS5nb3Zlcm5hbmNlLnYxLk1lZXRpbmdLaW5kEhUKDXNjb3BlX25vZGVfaWQYAiABKAkSFAoMY29tbWl0dGVlX2lkGAMgASgJEg0KBXRpdGxlGAQgASgJEjEKDXNjaGVkdWxlZF9mb3IYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKE25vdGljZV9wdWJsaXNoZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KBmFnZW5kYRgHIAMoCzIfLmxpbmxpLmdvdmVybmFuY2UudjEuQWdlbmRhSXRlbRI3CgxjdXN0b21fcnVsZXMYCCABKAsyIS5saW5saS5nb3Zlcm5hbmNlLnYxLk1lZXRpbmdSdWxlcyJHChZDb252ZW5lTWVldGluZ1Jlc3BvbnNlEi0KB21lZXRpbmcYASABKAsyHC5saW5saS5nb3Zlcm5hbmNlLnYxLk1lZXRpbmciJwoRR2V0TWVldGluZ1JlcXVlc3QSEgoKbWVldGluZ19pZBgBIAEoCSJDChJHZXRNZWV0aW5nUmVzcG9uc2USLQoHbWVldGluZxgBIAEoCzIcLmxpbmxpLmdvdmVybmFuY2UudjEuTWVldGluZyJFChNMaXN0TWVldGluZ3NSZXF1ZXN0Eg8KB25vZGVfaWQYASABKAkSDQoFbGltaXQYAiABKAUSDgoGY3Vyc29yGAMgASgJIlsKFExpc3RNZWV0aW5nc1Jlc3BvbnNlEi4KCG1lZXRpbmdzGAEgAygLMhwubGlubGkuZ292ZXJuYW5jZS52MS5NZWV0aW5nEhMKC25leHRfY3Vyc29yGAIgASgJIigKEk9wZW5NZWV0aW5nUmVxdWVzdBISCgptZWV0aW5nX2lkGAEgASgJIkQKE09wZW5NZWV0aW5nUmVzcG9uc2USLQoHbWVldGluZxgBIAEoCzIcLmxpbmxpLmdvdmVybmFuY2UudjEuTWVldGluZyJYChdSZWNvcmRBdHRlbmRhbmNlUmVxdWVzdBISCgptZWV0aW5nX2lkGAEgASgJEhQKDGhvdXNlaG9sZF9pZBgCIAEoCRITCgtyZXNpZGVudF9pZBgDIAEoCSJJChhSZWNvcmRBdHRlbmRhbmNlUmVzcG9uc2USLQoHbWVldGluZxgBIAEoCzIcLmxpbmxpLmdvdmVybmFuY2UudjEuTWVldGluZyK1AQoUUHJvcG9zZU1vdGlvblJlcXVlc3QSEgoKbWVldGluZ19pZBgBIAEoCRINCgV0aXRsZRgCIAEoCRItCgRraW5kGAMgASgOMh8ubGlubGkuZ292ZXJuYW5jZS52MS5Nb3Rpb25LaW5kEjYKB21hbmRhdGUYBCABKAsyJS5saW5saS5nb3Zlcm5hbmNlLnYxLkNvbW1pdHRlZU1hbmRhdGUSEwoLc3ViamVjdF9yZWYYBSABKAkiRAoVUHJvcG9zZU1vdGlvblJlc3BvbnNlEisKBm1vdGlvbhgBIAEoCzIbLmxpbmxpLmdvdmVybmFuY2UudjEuTW90aW9uIlIKE0RlY2lkZU1vdGlvblJlcXVlc3QSEQoJbW90aW9uX2lkGAEgASgJEgsKA3llcxgCIAEoBRIKCgJubxgDIAEoBRIPCgdhYnN0YWluGAQgASgFIkMKFERlY2lkZU1vdGlvblJlc3BvbnNlEisKBm1vdGlvbhgBIAEoCzIbLmxpbmxpLmdvdmVybmFuY2UudjEuTW90aW9uIjoKE0Nsb3NlTWVldGluZ1JlcXVlc3QSEgoKbWVldGluZ19pZBgBIAEoCRIPCgdtaW51dGVzGAIgASgJIkUKFENsb3NlTWVldGluZ1Jlc3BvbnNlEi0KB21lZXRpbmcYASABKAsyHC5saW5saS5nb3Zlcm5hbmNlLnYxLk1lZXRpbmcqvQEKC01lZXRpbmdLaW5kEhwKGE1FRVRJTkdfS0lORF9VTlNQRUNJRklFRBAAEhoKFk1FRVRJTkdfS0lORF9DT1VSVFlBUkQQARIaChZNRUVUSU5HX0tJTkRfUkVTSURFTlRTEAISGgoWTUVFVElOR19LSU5EX1ZJTExBR0VSUxADEiAKHE1FRVRJTkdfS0lORF9PV05FUlNfQVNTRU1CTFkQBBIaChZNRUVUSU5HX0tJTkRfQ09NTUlUVEVFEAUqgQEKDU1lZXRpbmdTdGF0dXMSHgoaTUVFVElOR19TVEFUVVNfVU5TUEVDSUZJRUQQABIcChhNRUVUSU5HX1NUQVRVU19TQ0hFRFVMRUQQARIXChNNRUVUSU5HX1NUQVRVU19PUEVOEAISGQoVTUVFVElOR19TVEFUVVNfQ0xPU0VEEAMqigEKDkF0dGVuZGFuY2VCYXNlEh8KG0FUVEVOREFOQ0VfQkFTRV9VTlNQRUNJRklFRBAAEh4KGkFUVEVOREFOQ0VfQkFTRV9IT1VTRUhPTERTEAESGgoWQVRURU5EQU5DRV9CQVNFX0FEVUxUUxACEhsKF0FUVEVOREFOQ0VfQkFTRV9NRU1CRVJTEAMqpwEKCk1vdGlvbktpbmQSGwoXTU9USU9OX0tJTkRfVU5TUEVDSUZJRUQQABIXChNNT1RJT05fS0lORF9HRU5FUkFMEAESIQodTU9USU9OX0tJTkRfTUFOREFURV9DT01NSVRURUUQAhIfChtNT1RJT05fS0lORF9BUFBST1ZFX1BST0pFQ1QQAxIfChtNT1RJT05fS0lORF9BUFBPSU5UX01FTUJFUlMQBCqDAQoNTW90aW9uT3V0Y29tZRIeChpNT1RJT05fT1VUQ09NRV9VTlNQRUNJRklFRBAAEhoKFk1PVElPTl9PVVRDT01FX1BFTkRJTkcQARIZChVNT1RJT05fT1VUQ09NRV9QQVNTRUQQAhIbChdNT1RJT05fT1VUQ09NRV9SRUpFQ1RFRBADMsQGCg5NZWV0aW5nU2VydmljZRJpCg5Db252ZW5lTWVldGluZxIqLmxpbmxpLmdvdmVybmFuY2UudjEuQ29udmVuZU1lZXRpbmdSZXF1ZXN0GisubGlubGkuZ292ZXJuYW5jZS52MS5Db252ZW5lTWVldGluZ1Jlc3BvbnNlEl0KCkdldE1lZXRpbmcSJi5saW5saS5nb3Zlcm5hbmNlLnYxLkdldE1lZXRpbmdSZXF1ZXN0GicubGlubGkuZ292ZXJuYW5jZS52MS5HZXRNZWV0aW5nUmVzcG9uc2USYwoMTGlzdE1lZXRpbmdzEigubGlubGkuZ292ZXJuYW5jZS52MS5MaXN0TWVldGluZ3NSZXF1ZXN0GikubGlubGkuZ292ZXJuYW5jZS52MS5MaXN0TWVldGluZ3NSZXNwb25zZRJgCgtPcGVuTWVldGluZxInLmxpbmxpLmdvdmVybmFuY2UudjEuT3Blbk1lZXRpbmdSZXF1ZXN0GigubGlubGkuZ292ZXJuYW5jZS52MS5PcGVuTWVldGluZ1Jlc3BvbnNlEm8KEFJlY29yZEF0dGVuZGFuY2USLC5saW5saS5nb3Zlcm5hbmNlLnYxLlJlY29yZEF0dGVuZGFuY2VSZXF1ZXN0Gi0ubGlubGkuZ292ZXJuYW5jZS52MS5SZWNvcmRBdHRlbmRhbmNlUmVzcG9uc2USZgoNUHJvcG9zZU1vdGlvbhIpLmxpbmxpLmdvdmVybmFuY2UudjEuUHJvcG9zZU1vdGlvblJlcXVlc3QaKi5saW5saS5nb3Zlcm5hbmNlLnYxLlByb3Bvc2VNb3Rpb25SZXNwb25zZRJjCgxEZWNpZGVNb3Rpb24SKC5saW5saS5nb3Zlcm5hbmNlLnYxLkRlY2lkZU1vdGlvblJlcXVlc3QaKS5saW5saS5nb3Zlcm5hbmNlLnYxLkRlY2lkZU1vdGlvblJlc3BvbnNlEmMKDENsb3NlTWVldGluZxIoLmxpbmxpLmdvdmVybmFuY2UudjEuQ2xvc2VNZWV0aW5nUmVxdWVzdBopLmxpbmxpLmdvdmVybmFuY2UudjEuQ2xvc2VNZWV0aW5nUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_linli_governance_v1_committees]);
+  fileDesc("CiJsaW5saS9nb3Zlcm5hbmNlL3YxL21lZXRpbmdzLnByb3RvEhNsaW5saS5nb3Zlcm5hbmNlLnYxIlEKCVRocmVzaG9sZBIRCgludW1lcmF0b3IYASABKAUSEwoLZGVub21pbmF0b3IYAiABKAUSDgoGc3RyaWN0GAMgASgIEgwKBHJ1bGUYBCABKAkizQEKDE1lZXRpbmdSdWxlcxIuCgZxdW9ydW0YASABKAsyHi5saW5saS5nb3Zlcm5hbmNlLnYxLlRocmVzaG9sZBIwCghkZWNpc2lvbhgCIAEoCzIeLmxpbmxpLmdvdmVybmFuY2UudjEuVGhyZXNob2xkEhgKEGRlY2lzaW9uX29mX2Jhc2UYAyABKAgSEwoLbm90aWNlX2RheXMYBCABKAUSEQoJc3RhdHV0b3J5GAUgASgIEhkKEXBhcmFtZXRlcl92ZXJzaW9uGAYgASgJIjQKCkFnZW5kYUl0ZW0SDQoFdGl0bGUYASABKAkSFwoPY29uc3VsdGF0aW9uX2lkGAIgASgJIv0ECgdNZWV0aW5nEgoKAmlkGAEgASgJEi4KBGtpbmQYAiABKA4yIC5saW5saS5nb3Zlcm5hbmNlLnYxLk1lZXRpbmdLaW5kEhUKDXNjb3BlX25vZGVfaWQYAyABKAkSFAoMY29tbWl0dGVlX2lkGAQgASgJEg0KBXRpdGxlGAUgASgJEjEKDXNjaGVkdWxlZF9mb3IYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKE25vdGljZV9wdWJsaXNoZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KBmFnZW5kYRgIIAMoCzIfLmxpbmxpLmdvdmVybmFuY2UudjEuQWdlbmRhSXRlbRIyCgZzdGF0dXMYCSABKA4yIi5saW5saS5nb3Zlcm5hbmNlLnYxLk1lZXRpbmdTdGF0dXMSMQoEYmFzZRgKIAEoDjIjLmxpbmxpLmdvdmVybmFuY2UudjEuQXR0ZW5kYW5jZUJhc2USEgoKYmFzZV9jb3VudBgLIAEoBRIVCg1wcmVzZW50X2NvdW50GAwgASgFEg8KB3F1b3JhdGUYDSABKAgSMAoFcnVsZXMYDiABKAsyIS5saW5saS5nb3Zlcm5hbmNlLnYxLk1lZXRpbmdSdWxlcxIPCgdtaW51dGVzGA8gASgJEiwKB21vdGlvbnMYECADKAsyGy5saW5saS5nb3Zlcm5hbmNlLnYxLk1vdGlvbhIPCgd2ZXJzaW9uGBEgASgDEjgKBm93bmVycxgSIAEoCzIoLmxpbmxpLmdvdmVybmFuY2UudjEuT3duZXJzUGFydGljaXBhdGlvbiI0CgtPd25lcnNDb3VudBIVCg1hcmVhX2NlbnRpX20yGAEgASgDEg4KBm93bmVycxgCIAEoAyKOAQoTT3duZXJzUGFydGljaXBhdGlvbhIvCgV0b3RhbBgBIAEoCzIgLmxpbmxpLmdvdmVybmFuY2UudjEuT3duZXJzQ291bnQSNwoNcGFydGljaXBhdGluZxgCIAEoCzIgLmxpbmxpLmdvdmVybmFuY2UudjEuT3duZXJzQ291bnQSDQoFdmFsaWQYAyABKAgiUQoJT3duZXJWb3RlEhMKC3Jlc2lkZW50X2lkGAEgASgJEi8KBmNob2ljZRgCIAEoDjIfLmxpbmxpLmdvdmVybmFuY2UudjEuVm90ZUNob2ljZSKJAQoQQ29tbWl0dGVlTWFuZGF0ZRIwCgR0eXBlGAEgASgOMiIubGlubGkuZ292ZXJuYW5jZS52MS5Db21taXR0ZWVUeXBlEgwKBG5hbWUYAiABKAkSDAoEc2l6ZRgDIAEoBRITCgt0ZXJtX21vbnRocxgEIAEoBRISCgpwb3J0Zm9saW9zGAUgAygJIq0DCgZNb3Rpb24SCgoCaWQYASABKAkSEgoKbWVldGluZ19pZBgCIAEoCRINCgV0aXRsZRgDIAEoCRItCgRraW5kGAQgASgOMh8ubGlubGkuZ292ZXJuYW5jZS52MS5Nb3Rpb25LaW5kEjYKB21hbmRhdGUYBSABKAsyJS5saW5saS5nb3Zlcm5hbmNlLnYxLkNvbW1pdHRlZU1hbmRhdGUSEwoLc3ViamVjdF9yZWYYBiABKAkSCwoDeWVzGAcgASgFEgoKAm5vGAggASgFEg8KB2Fic3RhaW4YCSABKAUSMwoHb3V0Y29tZRgKIAEoDjIiLmxpbmxpLmdvdmVybmFuY2UudjEuTW90aW9uT3V0Y29tZRITCgtkZWNpc2lvbl9pZBgLIAEoCRIdChVtYW5kYXRlZF9jb21taXR0ZWVfaWQYDCABKAkSEwoLZXhwbGFuYXRpb24YDSABKAkSNAoKb3duZXJzX3llcxgOIAEoCzIgLmxpbmxpLmdvdmVybmFuY2UudjEuT3duZXJzQ291bnQSGgoSYWZmZWN0ZWRfb3duZXJfaWRzGA8gAygJItkCChVDb252ZW5lTWVldGluZ1JlcXVlc3QSLgoEa2luZBgBIAEoDjIgLmxpbmxpLmdvdmVybmFuY2UudjEuTWVldGluZ0tpbmQSFQoNc2NvcGVfbm9kZV9pZBgCIAEoCRIUCgxjb21taXR0ZWVfaWQYAyABKAkSDQoFdGl0bGUYBCABKAkSMQoNc2NoZWR1bGVkX2ZvchgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNwoTbm90aWNlX3B1Ymxpc2hlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoGYWdlbmRhGAcgAygLMh8ubGlubGkuZ292ZXJuYW5jZS52MS5BZ2VuZGFJdGVtEjcKDGN1c3RvbV9ydWxlcxgIIAEoCzIhLmxpbmxpLmdvdmVybmFuY2UudjEuTWVldGluZ1J1bGVzIkcKFkNvbnZlbmVNZWV0aW5nUmVzcG9uc2USLQoHbWVldGluZxgBIAEoCzIcLmxpbmxpLmdvdmVybmFuY2UudjEuTWVldGluZyInChFHZXRNZWV0aW5nUmVxdWVzdBISCgptZWV0aW5nX2lkGAEgASgJIkMKEkdldE1lZXRpbmdSZXNwb25zZRItCgdtZWV0aW5nGAEgASgLMhwubGlubGkuZ292ZXJuYW5jZS52MS5NZWV0aW5nIkUKE0xpc3RNZWV0aW5nc1JlcXVlc3QSDwoHbm9kZV9pZBgBIAEoCRINCgVsaW1pdBgCIAEoBRIOCgZjdXJzb3IYAyABKAkiWwoUTGlzdE1lZXRpbmdzUmVzcG9uc2USLgoIbWVldGluZ3MYASADKAsyHC5saW5saS5nb3Zlcm5hbmNlLnYxLk1lZXRpbmcSEwoLbmV4dF9jdXJzb3IYAiABKAkiKAoST3Blbk1lZXRpbmdSZXF1ZXN0EhIKCm1lZXRpbmdfaWQYASABKAkiRAoTT3Blbk1lZXRpbmdSZXNwb25zZRItCgdtZWV0aW5nGAEgASgLMhwubGlubGkuZ292ZXJuYW5jZS52MS5NZWV0aW5nIlgKF1JlY29yZEF0dGVuZGFuY2VSZXF1ZXN0EhIKCm1lZXRpbmdfaWQYASABKAkSFAoMaG91c2Vob2xkX2lkGAIgASgJEhMKC3Jlc2lkZW50X2lkGAMgASgJIkkKGFJlY29yZEF0dGVuZGFuY2VSZXNwb25zZRItCgdtZWV0aW5nGAEgASgLMhwubGlubGkuZ292ZXJuYW5jZS52MS5NZWV0aW5nItYBChRQcm9wb3NlTW90aW9uUmVxdWVzdBISCgptZWV0aW5nX2lkGAEgASgJEg0KBXRpdGxlGAIgASgJEi0KBGtpbmQYAyABKA4yHy5saW5saS5nb3Zlcm5hbmNlLnYxLk1vdGlvbktpbmQSNgoHbWFuZGF0ZRgEIAEoCzIlLmxpbmxpLmdvdmVybmFuY2UudjEuQ29tbWl0dGVlTWFuZGF0ZRITCgtzdWJqZWN0X3JlZhgFIAEoCRIfChdhbHNvX2FmZmVjdGVkX293bmVyX2lkcxgGIAMoCSJEChVQcm9wb3NlTW90aW9uUmVzcG9uc2USKwoGbW90aW9uGAEgASgLMhsubGlubGkuZ292ZXJuYW5jZS52MS5Nb3Rpb24iUgoTRGVjaWRlTW90aW9uUmVxdWVzdBIRCgltb3Rpb25faWQYASABKAkSCwoDeWVzGAIgASgFEgoKAm5vGAMgASgFEg8KB2Fic3RhaW4YBCABKAUiQwoURGVjaWRlTW90aW9uUmVzcG9uc2USKwoGbW90aW9uGAEgASgLMhsubGlubGkuZ292ZXJuYW5jZS52MS5Nb3Rpb24iWwoXUmVjb3JkT3duZXJWb3Rlc1JlcXVlc3QSEQoJbW90aW9uX2lkGAEgASgJEi0KBXZvdGVzGAIgAygLMh4ubGlubGkuZ292ZXJuYW5jZS52MS5Pd25lclZvdGUiRwoYUmVjb3JkT3duZXJWb3Rlc1Jlc3BvbnNlEisKBm1vdGlvbhgBIAEoCzIbLmxpbmxpLmdvdmVybmFuY2UudjEuTW90aW9uIjoKE0Nsb3NlTWVldGluZ1JlcXVlc3QSEgoKbWVldGluZ19pZBgBIAEoCRIPCgdtaW51dGVzGAIgASgJIkUKFENsb3NlTWVldGluZ1Jlc3BvbnNlEi0KB21lZXRpbmcYASABKAsyHC5saW5saS5nb3Zlcm5hbmNlLnYxLk1lZXRpbmcqvQEKC01lZXRpbmdLaW5kEhwKGE1FRVRJTkdfS0lORF9VTlNQRUNJRklFRBAAEhoKFk1FRVRJTkdfS0lORF9DT1VSVFlBUkQQARIaChZNRUVUSU5HX0tJTkRfUkVTSURFTlRTEAISGgoWTUVFVElOR19LSU5EX1ZJTExBR0VSUxADEiAKHE1FRVRJTkdfS0lORF9PV05FUlNfQVNTRU1CTFkQBBIaChZNRUVUSU5HX0tJTkRfQ09NTUlUVEVFEAUqgQEKDU1lZXRpbmdTdGF0dXMSHgoaTUVFVElOR19TVEFUVVNfVU5TUEVDSUZJRUQQABIcChhNRUVUSU5HX1NUQVRVU19TQ0hFRFVMRUQQARIXChNNRUVUSU5HX1NUQVRVU19PUEVOEAISGQoVTUVFVElOR19TVEFUVVNfQ0xPU0VEEAMqpgEKDkF0dGVuZGFuY2VCYXNlEh8KG0FUVEVOREFOQ0VfQkFTRV9VTlNQRUNJRklFRBAAEh4KGkFUVEVOREFOQ0VfQkFTRV9IT1VTRUhPTERTEAESGgoWQVRURU5EQU5DRV9CQVNFX0FEVUxUUxACEhsKF0FUVEVOREFOQ0VfQkFTRV9NRU1CRVJTEAMSGgoWQVRURU5EQU5DRV9CQVNFX09XTkVSUxAEKuwBCgpNb3Rpb25LaW5kEhsKF01PVElPTl9LSU5EX1VOU1BFQ0lGSUVEEAASFwoTTU9USU9OX0tJTkRfR0VORVJBTBABEiEKHU1PVElPTl9LSU5EX01BTkRBVEVfQ09NTUlUVEVFEAISHwobTU9USU9OX0tJTkRfQVBQUk9WRV9QUk9KRUNUEAMSHwobTU9USU9OX0tJTkRfQVBQT0lOVF9NRU1CRVJTEAQSIwofTU9USU9OX0tJTkRfT1dORVJTX01BSk9SX01BVFRFUhAFEh4KGk1PVElPTl9LSU5EX1VTRV9DT05WRVJTSU9OEAYqawoKVm90ZUNob2ljZRIbChdWT1RFX0NIT0lDRV9VTlNQRUNJRklFRBAAEhMKD1ZPVEVfQ0hPSUNFX1lFUxABEhIKDlZPVEVfQ0hPSUNFX05PEAISFwoTVk9URV9DSE9JQ0VfQUJTVEFJThADKoMBCg1Nb3Rpb25PdXRjb21lEh4KGk1PVElPTl9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGgoWTU9USU9OX09VVENPTUVfUEVORElORxABEhkKFU1PVElPTl9PVVRDT01FX1BBU1NFRBACEhsKF01PVElPTl9PVVRDT01FX1JFSkVDVEVEEAMytQcKDk1lZXRpbmdTZXJ2aWNlEmkKDkNvbnZlbmVNZWV0aW5nEioubGlubGkuZ292ZXJuYW5jZS52MS5Db252ZW5lTWVldGluZ1JlcXVlc3QaKy5saW5saS5nb3Zlcm5hbmNlLnYxLkNvbnZlbmVNZWV0aW5nUmVzcG9uc2USXQoKR2V0TWVldGluZxImLmxpbmxpLmdvdmVybmFuY2UudjEuR2V0TWVldGluZ1JlcXVlc3QaJy5saW5saS5nb3Zlcm5hbmNlLnYxLkdldE1lZXRpbmdSZXNwb25zZRJjCgxMaXN0TWVldGluZ3MSKC5saW5saS5nb3Zlcm5hbmNlLnYxLkxpc3RNZWV0aW5nc1JlcXVlc3QaKS5saW5saS5nb3Zlcm5hbmNlLnYxLkxpc3RNZWV0aW5nc1Jlc3BvbnNlEmAKC09wZW5NZWV0aW5nEicubGlubGkuZ292ZXJuYW5jZS52MS5PcGVuTWVldGluZ1JlcXVlc3QaKC5saW5saS5nb3Zlcm5hbmNlLnYxLk9wZW5NZWV0aW5nUmVzcG9uc2USbwoQUmVjb3JkQXR0ZW5kYW5jZRIsLmxpbmxpLmdvdmVybmFuY2UudjEuUmVjb3JkQXR0ZW5kYW5jZVJlcXVlc3QaLS5saW5saS5nb3Zlcm5hbmNlLnYxLlJlY29yZEF0dGVuZGFuY2VSZXNwb25zZRJmCg1Qcm9wb3NlTW90aW9uEikubGlubGkuZ292ZXJuYW5jZS52MS5Qcm9wb3NlTW90aW9uUmVxdWVzdBoqLmxpbmxpLmdvdmVybmFuY2UudjEuUHJvcG9zZU1vdGlvblJlc3BvbnNlEmMKDERlY2lkZU1vdGlvbhIoLmxpbmxpLmdvdmVybmFuY2UudjEuRGVjaWRlTW90aW9uUmVxdWVzdBopLmxpbmxpLmdvdmVybmFuY2UudjEuRGVjaWRlTW90aW9uUmVzcG9uc2USbwoQUmVjb3JkT3duZXJWb3RlcxIsLmxpbmxpLmdvdmVybmFuY2UudjEuUmVjb3JkT3duZXJWb3Rlc1JlcXVlc3QaLS5saW5saS5nb3Zlcm5hbmNlLnYxLlJlY29yZE93bmVyVm90ZXNSZXNwb25zZRJjCgxDbG9zZU1lZXRpbmcSKC5saW5saS5nb3Zlcm5hbmNlLnYxLkNsb3NlTWVldGluZ1JlcXVlc3QaKS5saW5saS5nb3Zlcm5hbmNlLnYxLkNsb3NlTWVldGluZ1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_linli_governance_v1_committees]);
 
 /**
  * Threshold: `denominator*count > numerator*of` (strict) or `>=` (inclusive), integers only.
@@ -319,6 +319,13 @@ export type Meeting = Message<"linli.governance.v1.Meeting"> & {
    * @generated from field: int64 version = 17;
    */
   version: bigint;
+
+  /**
+   * Owners' assemblies only.
+   *
+   * @generated from field: linli.governance.v1.OwnersParticipation owners = 18;
+   */
+  owners?: OwnersParticipation | undefined;
 };
 
 /**
@@ -411,6 +418,13 @@ export type MeetingJson = {
    * @generated from field: int64 version = 17;
    */
   version?: string;
+
+  /**
+   * Owners' assemblies only.
+   *
+   * @generated from field: linli.governance.v1.OwnersParticipation owners = 18;
+   */
+  owners?: OwnersParticipationJson;
 };
 
 /**
@@ -419,6 +433,139 @@ export type MeetingJson = {
  */
 export const MeetingSchema: GenMessage<Meeting, {jsonType: MeetingJson}> = /*@__PURE__*/
   messageDesc(file_linli_governance_v1_meetings, 3);
+
+/**
+ * OwnersCount: exclusive area (hundredths of m²) and owners by headcount (OW-1).
+ *
+ * @generated from message linli.governance.v1.OwnersCount
+ */
+export type OwnersCount = Message<"linli.governance.v1.OwnersCount"> & {
+  /**
+   * @generated from field: int64 area_centi_m2 = 1;
+   */
+  areaCentiM2: bigint;
+
+  /**
+   * @generated from field: int64 owners = 2;
+   */
+  owners: bigint;
+};
+
+/**
+ * OwnersCount: exclusive area (hundredths of m²) and owners by headcount (OW-1).
+ *
+ * @generated from message linli.governance.v1.OwnersCount
+ */
+export type OwnersCountJson = {
+  /**
+   * @generated from field: int64 area_centi_m2 = 1;
+   */
+  areaCentiM2?: string;
+
+  /**
+   * @generated from field: int64 owners = 2;
+   */
+  owners?: string;
+};
+
+/**
+ * Describes the message linli.governance.v1.OwnersCount.
+ * Use `create(OwnersCountSchema)` to create a new message.
+ */
+export const OwnersCountSchema: GenMessage<OwnersCount, {jsonType: OwnersCountJson}> = /*@__PURE__*/
+  messageDesc(file_linli_governance_v1_meetings, 4);
+
+/**
+ * OwnersParticipation: an owners' assembly's roll and who takes part (OW-2).
+ *
+ * @generated from message linli.governance.v1.OwnersParticipation
+ */
+export type OwnersParticipation = Message<"linli.governance.v1.OwnersParticipation"> & {
+  /**
+   * @generated from field: linli.governance.v1.OwnersCount total = 1;
+   */
+  total?: OwnersCount | undefined;
+
+  /**
+   * @generated from field: linli.governance.v1.OwnersCount participating = 2;
+   */
+  participating?: OwnersCount | undefined;
+
+  /**
+   * @generated from field: bool valid = 3;
+   */
+  valid: boolean;
+};
+
+/**
+ * OwnersParticipation: an owners' assembly's roll and who takes part (OW-2).
+ *
+ * @generated from message linli.governance.v1.OwnersParticipation
+ */
+export type OwnersParticipationJson = {
+  /**
+   * @generated from field: linli.governance.v1.OwnersCount total = 1;
+   */
+  total?: OwnersCountJson;
+
+  /**
+   * @generated from field: linli.governance.v1.OwnersCount participating = 2;
+   */
+  participating?: OwnersCountJson;
+
+  /**
+   * @generated from field: bool valid = 3;
+   */
+  valid?: boolean;
+};
+
+/**
+ * Describes the message linli.governance.v1.OwnersParticipation.
+ * Use `create(OwnersParticipationSchema)` to create a new message.
+ */
+export const OwnersParticipationSchema: GenMessage<OwnersParticipation, {jsonType: OwnersParticipationJson}> = /*@__PURE__*/
+  messageDesc(file_linli_governance_v1_meetings, 5);
+
+/**
+ * OwnerVote: one owner's signed vote (OW-9); co-owners and multi-unit owners vote as one owner (OW-1).
+ *
+ * @generated from message linli.governance.v1.OwnerVote
+ */
+export type OwnerVote = Message<"linli.governance.v1.OwnerVote"> & {
+  /**
+   * @generated from field: string resident_id = 1;
+   */
+  residentId: string;
+
+  /**
+   * @generated from field: linli.governance.v1.VoteChoice choice = 2;
+   */
+  choice: VoteChoice;
+};
+
+/**
+ * OwnerVote: one owner's signed vote (OW-9); co-owners and multi-unit owners vote as one owner (OW-1).
+ *
+ * @generated from message linli.governance.v1.OwnerVote
+ */
+export type OwnerVoteJson = {
+  /**
+   * @generated from field: string resident_id = 1;
+   */
+  residentId?: string;
+
+  /**
+   * @generated from field: linli.governance.v1.VoteChoice choice = 2;
+   */
+  choice?: VoteChoiceJson;
+};
+
+/**
+ * Describes the message linli.governance.v1.OwnerVote.
+ * Use `create(OwnerVoteSchema)` to create a new message.
+ */
+export const OwnerVoteSchema: GenMessage<OwnerVote, {jsonType: OwnerVoteJson}> = /*@__PURE__*/
+  messageDesc(file_linli_governance_v1_meetings, 6);
 
 /**
  * The committee a MANDATE_COMMITTEE motion creates.
@@ -489,7 +636,7 @@ export type CommitteeMandateJson = {
  * Use `create(CommitteeMandateSchema)` to create a new message.
  */
 export const CommitteeMandateSchema: GenMessage<CommitteeMandate, {jsonType: CommitteeMandateJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 4);
+  messageDesc(file_linli_governance_v1_meetings, 7);
 
 /**
  * @generated from message linli.governance.v1.Motion
@@ -567,6 +714,20 @@ export type Motion = Message<"linli.governance.v1.Motion"> & {
    * @generated from field: string explanation = 13;
    */
   explanation: string;
+
+  /**
+   * Owners' assemblies: yes votes by area and headcount.
+   *
+   * @generated from field: linli.governance.v1.OwnersCount owners_yes = 14;
+   */
+  ownersYes?: OwnersCount | undefined;
+
+  /**
+   * USE_CONVERSION: the owners whose consent is needed (OW-5).
+   *
+   * @generated from field: repeated string affected_owner_ids = 15;
+   */
+  affectedOwnerIds: string[];
 };
 
 /**
@@ -645,6 +806,20 @@ export type MotionJson = {
    * @generated from field: string explanation = 13;
    */
   explanation?: string;
+
+  /**
+   * Owners' assemblies: yes votes by area and headcount.
+   *
+   * @generated from field: linli.governance.v1.OwnersCount owners_yes = 14;
+   */
+  ownersYes?: OwnersCountJson;
+
+  /**
+   * USE_CONVERSION: the owners whose consent is needed (OW-5).
+   *
+   * @generated from field: repeated string affected_owner_ids = 15;
+   */
+  affectedOwnerIds?: string[];
 };
 
 /**
@@ -652,7 +827,7 @@ export type MotionJson = {
  * Use `create(MotionSchema)` to create a new message.
  */
 export const MotionSchema: GenMessage<Motion, {jsonType: MotionJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 5);
+  messageDesc(file_linli_governance_v1_meetings, 8);
 
 /**
  * @generated from message linli.governance.v1.ConveneMeetingRequest
@@ -757,7 +932,7 @@ export type ConveneMeetingRequestJson = {
  * Use `create(ConveneMeetingRequestSchema)` to create a new message.
  */
 export const ConveneMeetingRequestSchema: GenMessage<ConveneMeetingRequest, {jsonType: ConveneMeetingRequestJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 6);
+  messageDesc(file_linli_governance_v1_meetings, 9);
 
 /**
  * @generated from message linli.governance.v1.ConveneMeetingResponse
@@ -784,7 +959,7 @@ export type ConveneMeetingResponseJson = {
  * Use `create(ConveneMeetingResponseSchema)` to create a new message.
  */
 export const ConveneMeetingResponseSchema: GenMessage<ConveneMeetingResponse, {jsonType: ConveneMeetingResponseJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 7);
+  messageDesc(file_linli_governance_v1_meetings, 10);
 
 /**
  * @generated from message linli.governance.v1.GetMeetingRequest
@@ -811,7 +986,7 @@ export type GetMeetingRequestJson = {
  * Use `create(GetMeetingRequestSchema)` to create a new message.
  */
 export const GetMeetingRequestSchema: GenMessage<GetMeetingRequest, {jsonType: GetMeetingRequestJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 8);
+  messageDesc(file_linli_governance_v1_meetings, 11);
 
 /**
  * @generated from message linli.governance.v1.GetMeetingResponse
@@ -838,7 +1013,7 @@ export type GetMeetingResponseJson = {
  * Use `create(GetMeetingResponseSchema)` to create a new message.
  */
 export const GetMeetingResponseSchema: GenMessage<GetMeetingResponse, {jsonType: GetMeetingResponseJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 9);
+  messageDesc(file_linli_governance_v1_meetings, 12);
 
 /**
  * @generated from message linli.governance.v1.ListMeetingsRequest
@@ -885,7 +1060,7 @@ export type ListMeetingsRequestJson = {
  * Use `create(ListMeetingsRequestSchema)` to create a new message.
  */
 export const ListMeetingsRequestSchema: GenMessage<ListMeetingsRequest, {jsonType: ListMeetingsRequestJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 10);
+  messageDesc(file_linli_governance_v1_meetings, 13);
 
 /**
  * @generated from message linli.governance.v1.ListMeetingsResponse
@@ -922,7 +1097,7 @@ export type ListMeetingsResponseJson = {
  * Use `create(ListMeetingsResponseSchema)` to create a new message.
  */
 export const ListMeetingsResponseSchema: GenMessage<ListMeetingsResponse, {jsonType: ListMeetingsResponseJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 11);
+  messageDesc(file_linli_governance_v1_meetings, 14);
 
 /**
  * @generated from message linli.governance.v1.OpenMeetingRequest
@@ -949,7 +1124,7 @@ export type OpenMeetingRequestJson = {
  * Use `create(OpenMeetingRequestSchema)` to create a new message.
  */
 export const OpenMeetingRequestSchema: GenMessage<OpenMeetingRequest, {jsonType: OpenMeetingRequestJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 12);
+  messageDesc(file_linli_governance_v1_meetings, 15);
 
 /**
  * @generated from message linli.governance.v1.OpenMeetingResponse
@@ -976,7 +1151,7 @@ export type OpenMeetingResponseJson = {
  * Use `create(OpenMeetingResponseSchema)` to create a new message.
  */
 export const OpenMeetingResponseSchema: GenMessage<OpenMeetingResponse, {jsonType: OpenMeetingResponseJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 13);
+  messageDesc(file_linli_governance_v1_meetings, 16);
 
 /**
  * RecordAttendanceRequest: a household's representative (base HOUSEHOLDS), an adult resident (ADULTS) or a
@@ -1029,7 +1204,7 @@ export type RecordAttendanceRequestJson = {
  * Use `create(RecordAttendanceRequestSchema)` to create a new message.
  */
 export const RecordAttendanceRequestSchema: GenMessage<RecordAttendanceRequest, {jsonType: RecordAttendanceRequestJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 14);
+  messageDesc(file_linli_governance_v1_meetings, 17);
 
 /**
  * @generated from message linli.governance.v1.RecordAttendanceResponse
@@ -1056,7 +1231,7 @@ export type RecordAttendanceResponseJson = {
  * Use `create(RecordAttendanceResponseSchema)` to create a new message.
  */
 export const RecordAttendanceResponseSchema: GenMessage<RecordAttendanceResponse, {jsonType: RecordAttendanceResponseJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 15);
+  messageDesc(file_linli_governance_v1_meetings, 18);
 
 /**
  * @generated from message linli.governance.v1.ProposeMotionRequest
@@ -1083,9 +1258,18 @@ export type ProposeMotionRequest = Message<"linli.governance.v1.ProposeMotionReq
   mandate?: CommitteeMandate | undefined;
 
   /**
+   * APPROVE_PROJECT: the project; APPOINT_MEMBERS: "committee:<id>"; USE_CONVERSION: "dwelling:<id>".
+   *
    * @generated from field: string subject_ref = 5;
    */
   subjectRef: string;
+
+  /**
+   * USE_CONVERSION: owners elsewhere flagged as affected, besides the other owners in the same building (OW-5).
+   *
+   * @generated from field: repeated string also_affected_owner_ids = 6;
+   */
+  alsoAffectedOwnerIds: string[];
 };
 
 /**
@@ -1113,9 +1297,18 @@ export type ProposeMotionRequestJson = {
   mandate?: CommitteeMandateJson;
 
   /**
+   * APPROVE_PROJECT: the project; APPOINT_MEMBERS: "committee:<id>"; USE_CONVERSION: "dwelling:<id>".
+   *
    * @generated from field: string subject_ref = 5;
    */
   subjectRef?: string;
+
+  /**
+   * USE_CONVERSION: owners elsewhere flagged as affected, besides the other owners in the same building (OW-5).
+   *
+   * @generated from field: repeated string also_affected_owner_ids = 6;
+   */
+  alsoAffectedOwnerIds?: string[];
 };
 
 /**
@@ -1123,7 +1316,7 @@ export type ProposeMotionRequestJson = {
  * Use `create(ProposeMotionRequestSchema)` to create a new message.
  */
 export const ProposeMotionRequestSchema: GenMessage<ProposeMotionRequest, {jsonType: ProposeMotionRequestJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 16);
+  messageDesc(file_linli_governance_v1_meetings, 19);
 
 /**
  * @generated from message linli.governance.v1.ProposeMotionResponse
@@ -1150,11 +1343,11 @@ export type ProposeMotionResponseJson = {
  * Use `create(ProposeMotionResponseSchema)` to create a new message.
  */
 export const ProposeMotionResponseSchema: GenMessage<ProposeMotionResponse, {jsonType: ProposeMotionResponseJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 17);
+  messageDesc(file_linli_governance_v1_meetings, 20);
 
 /**
  * DecideMotionRequest: the vote as counted (show of hands or ballots); abstentions and invalid votes count
- * against (RC-5).
+ * against (RC-5). Owners' assemblies decide from the recorded owner votes instead (counts are ignored).
  *
  * @generated from message linli.governance.v1.DecideMotionRequest
  */
@@ -1182,7 +1375,7 @@ export type DecideMotionRequest = Message<"linli.governance.v1.DecideMotionReque
 
 /**
  * DecideMotionRequest: the vote as counted (show of hands or ballots); abstentions and invalid votes count
- * against (RC-5).
+ * against (RC-5). Owners' assemblies decide from the recorded owner votes instead (counts are ignored).
  *
  * @generated from message linli.governance.v1.DecideMotionRequest
  */
@@ -1213,7 +1406,7 @@ export type DecideMotionRequestJson = {
  * Use `create(DecideMotionRequestSchema)` to create a new message.
  */
 export const DecideMotionRequestSchema: GenMessage<DecideMotionRequest, {jsonType: DecideMotionRequestJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 18);
+  messageDesc(file_linli_governance_v1_meetings, 21);
 
 /**
  * @generated from message linli.governance.v1.DecideMotionResponse
@@ -1240,7 +1433,77 @@ export type DecideMotionResponseJson = {
  * Use `create(DecideMotionResponseSchema)` to create a new message.
  */
 export const DecideMotionResponseSchema: GenMessage<DecideMotionResponse, {jsonType: DecideMotionResponseJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 19);
+  messageDesc(file_linli_governance_v1_meetings, 22);
+
+/**
+ * RecordOwnerVotesRequest: owners' signed votes on a motion of an owners' assembly (a later vote of the same owner
+ * replaces the earlier one until the motion is decided).
+ *
+ * @generated from message linli.governance.v1.RecordOwnerVotesRequest
+ */
+export type RecordOwnerVotesRequest = Message<"linli.governance.v1.RecordOwnerVotesRequest"> & {
+  /**
+   * @generated from field: string motion_id = 1;
+   */
+  motionId: string;
+
+  /**
+   * @generated from field: repeated linli.governance.v1.OwnerVote votes = 2;
+   */
+  votes: OwnerVote[];
+};
+
+/**
+ * RecordOwnerVotesRequest: owners' signed votes on a motion of an owners' assembly (a later vote of the same owner
+ * replaces the earlier one until the motion is decided).
+ *
+ * @generated from message linli.governance.v1.RecordOwnerVotesRequest
+ */
+export type RecordOwnerVotesRequestJson = {
+  /**
+   * @generated from field: string motion_id = 1;
+   */
+  motionId?: string;
+
+  /**
+   * @generated from field: repeated linli.governance.v1.OwnerVote votes = 2;
+   */
+  votes?: OwnerVoteJson[];
+};
+
+/**
+ * Describes the message linli.governance.v1.RecordOwnerVotesRequest.
+ * Use `create(RecordOwnerVotesRequestSchema)` to create a new message.
+ */
+export const RecordOwnerVotesRequestSchema: GenMessage<RecordOwnerVotesRequest, {jsonType: RecordOwnerVotesRequestJson}> = /*@__PURE__*/
+  messageDesc(file_linli_governance_v1_meetings, 23);
+
+/**
+ * @generated from message linli.governance.v1.RecordOwnerVotesResponse
+ */
+export type RecordOwnerVotesResponse = Message<"linli.governance.v1.RecordOwnerVotesResponse"> & {
+  /**
+   * @generated from field: linli.governance.v1.Motion motion = 1;
+   */
+  motion?: Motion | undefined;
+};
+
+/**
+ * @generated from message linli.governance.v1.RecordOwnerVotesResponse
+ */
+export type RecordOwnerVotesResponseJson = {
+  /**
+   * @generated from field: linli.governance.v1.Motion motion = 1;
+   */
+  motion?: MotionJson;
+};
+
+/**
+ * Describes the message linli.governance.v1.RecordOwnerVotesResponse.
+ * Use `create(RecordOwnerVotesResponseSchema)` to create a new message.
+ */
+export const RecordOwnerVotesResponseSchema: GenMessage<RecordOwnerVotesResponse, {jsonType: RecordOwnerVotesResponseJson}> = /*@__PURE__*/
+  messageDesc(file_linli_governance_v1_meetings, 24);
 
 /**
  * @generated from message linli.governance.v1.CloseMeetingRequest
@@ -1277,7 +1540,7 @@ export type CloseMeetingRequestJson = {
  * Use `create(CloseMeetingRequestSchema)` to create a new message.
  */
 export const CloseMeetingRequestSchema: GenMessage<CloseMeetingRequest, {jsonType: CloseMeetingRequestJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 20);
+  messageDesc(file_linli_governance_v1_meetings, 25);
 
 /**
  * @generated from message linli.governance.v1.CloseMeetingResponse
@@ -1304,7 +1567,7 @@ export type CloseMeetingResponseJson = {
  * Use `create(CloseMeetingResponseSchema)` to create a new message.
  */
 export const CloseMeetingResponseSchema: GenMessage<CloseMeetingResponse, {jsonType: CloseMeetingResponseJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_meetings, 21);
+  messageDesc(file_linli_governance_v1_meetings, 26);
 
 /**
  * @generated from enum linli.governance.v1.MeetingKind
@@ -1429,6 +1692,13 @@ export enum AttendanceBase {
    * @generated from enum value: ATTENDANCE_BASE_MEMBERS = 3;
    */
   MEMBERS = 3,
+
+  /**
+   * The owners' roll of the scope (OW-1 headcount and exclusive area).
+   *
+   * @generated from enum value: ATTENDANCE_BASE_OWNERS = 4;
+   */
+  OWNERS = 4,
 }
 
 /**
@@ -1436,7 +1706,7 @@ export enum AttendanceBase {
  *
  * @generated from enum linli.governance.v1.AttendanceBase
  */
-export type AttendanceBaseJson = "ATTENDANCE_BASE_UNSPECIFIED" | "ATTENDANCE_BASE_HOUSEHOLDS" | "ATTENDANCE_BASE_ADULTS" | "ATTENDANCE_BASE_MEMBERS";
+export type AttendanceBaseJson = "ATTENDANCE_BASE_UNSPECIFIED" | "ATTENDANCE_BASE_HOUSEHOLDS" | "ATTENDANCE_BASE_ADULTS" | "ATTENDANCE_BASE_MEMBERS" | "ATTENDANCE_BASE_OWNERS";
 
 /**
  * Describes the enum linli.governance.v1.AttendanceBase.
@@ -1478,18 +1748,69 @@ export enum MotionKind {
    * @generated from enum value: MOTION_KIND_APPOINT_MEMBERS = 4;
    */
   APPOINT_MEMBERS = 4,
+
+  /**
+   * Owners' assembly, matters 6–8 of Civil Code Art. 278 (maintenance fund, rebuilding, change of use of common
+   * parts or business on them): OW-3.
+   *
+   * @generated from enum value: MOTION_KIND_OWNERS_MAJOR_MATTER = 5;
+   */
+  OWNERS_MAJOR_MATTER = 5,
+
+  /**
+   * Owners' assembly, a dwelling converted to commercial use: every affected owner consents (OW-5).
+   *
+   * @generated from enum value: MOTION_KIND_USE_CONVERSION = 6;
+   */
+  USE_CONVERSION = 6,
 }
 
 /**
  * @generated from enum linli.governance.v1.MotionKind
  */
-export type MotionKindJson = "MOTION_KIND_UNSPECIFIED" | "MOTION_KIND_GENERAL" | "MOTION_KIND_MANDATE_COMMITTEE" | "MOTION_KIND_APPROVE_PROJECT" | "MOTION_KIND_APPOINT_MEMBERS";
+export type MotionKindJson = "MOTION_KIND_UNSPECIFIED" | "MOTION_KIND_GENERAL" | "MOTION_KIND_MANDATE_COMMITTEE" | "MOTION_KIND_APPROVE_PROJECT" | "MOTION_KIND_APPOINT_MEMBERS" | "MOTION_KIND_OWNERS_MAJOR_MATTER" | "MOTION_KIND_USE_CONVERSION";
 
 /**
  * Describes the enum linli.governance.v1.MotionKind.
  */
 export const MotionKindSchema: GenEnum<MotionKind, MotionKindJson> = /*@__PURE__*/
   enumDesc(file_linli_governance_v1_meetings, 3);
+
+/**
+ * @generated from enum linli.governance.v1.VoteChoice
+ */
+export enum VoteChoice {
+  /**
+   * @generated from enum value: VOTE_CHOICE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: VOTE_CHOICE_YES = 1;
+   */
+  YES = 1,
+
+  /**
+   * @generated from enum value: VOTE_CHOICE_NO = 2;
+   */
+  NO = 2,
+
+  /**
+   * @generated from enum value: VOTE_CHOICE_ABSTAIN = 3;
+   */
+  ABSTAIN = 3,
+}
+
+/**
+ * @generated from enum linli.governance.v1.VoteChoice
+ */
+export type VoteChoiceJson = "VOTE_CHOICE_UNSPECIFIED" | "VOTE_CHOICE_YES" | "VOTE_CHOICE_NO" | "VOTE_CHOICE_ABSTAIN";
+
+/**
+ * Describes the enum linli.governance.v1.VoteChoice.
+ */
+export const VoteChoiceSchema: GenEnum<VoteChoice, VoteChoiceJson> = /*@__PURE__*/
+  enumDesc(file_linli_governance_v1_meetings, 4);
 
 /**
  * @generated from enum linli.governance.v1.MotionOutcome
@@ -1525,7 +1846,7 @@ export type MotionOutcomeJson = "MOTION_OUTCOME_UNSPECIFIED" | "MOTION_OUTCOME_P
  * Describes the enum linli.governance.v1.MotionOutcome.
  */
 export const MotionOutcomeSchema: GenEnum<MotionOutcome, MotionOutcomeJson> = /*@__PURE__*/
-  enumDesc(file_linli_governance_v1_meetings, 4);
+  enumDesc(file_linli_governance_v1_meetings, 5);
 
 /**
  * MeetingService: notice, attendance, quorum, motions and decisions.
@@ -1588,6 +1909,14 @@ export const MeetingService: GenService<{
     methodKind: "unary";
     input: typeof DecideMotionRequestSchema;
     output: typeof DecideMotionResponseSchema;
+  },
+  /**
+   * @generated from rpc linli.governance.v1.MeetingService.RecordOwnerVotes
+   */
+  recordOwnerVotes: {
+    methodKind: "unary";
+    input: typeof RecordOwnerVotesRequestSchema;
+    output: typeof RecordOwnerVotesResponseSchema;
   },
   /**
    * @generated from rpc linli.governance.v1.MeetingService.CloseMeeting
