@@ -170,7 +170,7 @@ export type Opinion = Message<"linli.governance.v1.Opinion"> & {
   submittedAt?: Timestamp | undefined;
 
   /**
-   * Masked (PI-2) for everyone: opinions are read for their content.
+   * Always empty: opinions are read for their content, never for who wrote them.
    *
    * @generated from field: string author_display = 5;
    */
@@ -202,7 +202,7 @@ export type OpinionJson = {
   submittedAt?: TimestampJson;
 
   /**
-   * Masked (PI-2) for everyone: opinions are read for their content.
+   * Always empty: opinions are read for their content, never for who wrote them.
    *
    * @generated from field: string author_display = 5;
    */
