@@ -5,6 +5,7 @@ import { RpcClient, type NatsConnection } from '@linli/messaging';
 import { AuthGuard, TOKEN_VERIFIER } from './common/auth.guard.js';
 import { ServiceCaller } from './common/rpc.gateway.js';
 import { CommitteesController } from './governance/committees.controller.js';
+import { ResidentsGroupsController } from './governance/groups.controller.js';
 import { CommunitiesController } from './governance/communities.controller.js';
 import { ConsultationsController } from './governance/consultations.controller.js';
 import { ElectionsController } from './governance/elections.controller.js';
@@ -40,6 +41,7 @@ export class GatewayModule {
         ImportsController,
         CommunitiesController,
         CommitteesController,
+        ResidentsGroupsController,
         MeetingsController,
         ElectionsController,
         HonoursController,

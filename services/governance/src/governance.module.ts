@@ -15,6 +15,8 @@ import { ElectionsRpc } from './elections/elections.rpc.js';
 import { ElectionsService } from './elections/elections.service.js';
 import { ElectorateProjection } from './electorate/electorate.projection.js';
 import { ElectorateRepository } from './electorate/electorate.repository.js';
+import { ResidentsGroupsRpc } from './groups/groups.rpc.js';
+import { ResidentsGroupsService } from './groups/groups.service.js';
 import { HonoursRepository } from './honours/honours.repository.js';
 import { HonoursRpc } from './honours/honours.rpc.js';
 import { HonoursService } from './honours/honours.service.js';
@@ -57,6 +59,8 @@ export class GovernanceModule {
         ConsultationsRepository,
         ConsultationsService,
         ConsultationsRpc,
+        ResidentsGroupsService,
+        ResidentsGroupsRpc,
       ],
     };
   }

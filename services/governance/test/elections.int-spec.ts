@@ -14,6 +14,7 @@ import {
   MotionKind,
   MotionOutcome,
   PublicResultsSchema,
+  ResidentsGroupService,
   ResidentJoinedSchema,
   SeatPosition,
   type Principal,
@@ -604,6 +605,86 @@ describe('governance: meetings, committees and elections (real PostgreSQL + NATS
       { principal: operator },
     );
     expect(other.counted).toBe(true);
+  });
+
+  it("RC-4: GROUP_REPS elections: 2 or 3 representatives per residents' group are the electorate", async () => {
+    const groups = ResidentsGroupService.method;
+    await f.registerUnit(f.tree.community, 'community');
+    await f.registerUnit(f.tree.compound, 'compound');
+    const { group } = await f.client.call(
+      groups.createResidentsGroup,
+      { scopeNodeId: f.tree.community, name: '第一居民小组', nodeIds: [f.tree.compound] },
+      { principal: operator },
+    );
+    const one = await rejection(
+      f.client.call(
+        groups.setGroupRepresentatives,
+        { groupId: group!.id, representativeIds: [compoundHouseholds[0].residents[0]] },
+        { principal: operator },
+      ),
+    );
+    expect(one.code).toBe(ErrorCode.INVALID_ARGUMENT);
+    const outsider = await f.seedHouseholds(f.tree.sibling, 1);
+    const notLiving = await rejection(
+      f.client.call(
+        groups.setGroupRepresentatives,
+        {
+          groupId: group!.id,
+          representativeIds: [compoundHouseholds[0].residents[0], outsider[0].residents[0]],
+        },
+        { principal: operator },
+      ),
+    );
+    expect(notLiving.reason).toBe('NOT_A_GROUP_RESIDENT');
+    const reps = [compoundHouseholds[6].residents[0], compoundHouseholds[7].residents[0]];
+    await f.client.call(
+      groups.setGroupRepresentatives,
+      { groupId: group!.id, representativeIds: reps },
+      { principal: operator },
+    );
+    const { election } = await f.client.call(
+      elections.createElection,
+      {
+        scopeNodeId: f.tree.community,
+        title: '居民小组代表选举',
+        mode: ElectionMode.GROUP_REPS,
+        seats: 1,
+        electionDay: today(),
+      },
+      { principal: operator },
+    );
+    const { election: published } = await f.client.call(
+      elections.publishRoll,
+      { electionId: election!.id },
+      { principal: operator },
+    );
+    expect(published!.registeredElectors).toBe(2);
+    for (const [i, r] of reps.entries()) {
+      await f.client.call(
+        elections.nominateCandidate,
+        { electionId: election!.id, residentId: r, displayName: i ? '蒋戊' : '沈己' },
+        { principal: operator },
+      );
+    }
+    const { election: open } = await f.client.call(
+      elections.openVoting,
+      { electionId: election!.id },
+      { principal: operator },
+    );
+    await f.client.call(
+      elections.castBallot,
+      { electionId: election!.id, candidateIds: [open!.candidates[0].id] },
+      { principal: principal(compoundHouseholds[6].subjects[0], ['resident']) },
+    );
+    // A resident who is not a group representative is not on the roll: the election does not exist for them.
+    const notOnRoll = await rejection(
+      f.client.call(
+        elections.castBallot,
+        { electionId: election!.id, candidateIds: [open!.candidates[0].id] },
+        { principal: principal(compoundHouseholds[2].subjects[0], ['resident']) },
+      ),
+    );
+    expect(notOnRoll.code).toBe(ErrorCode.NOT_FOUND);
   });
 
   it('a co-governance committee of 28 is mandated and gets its portfolios', async () => {

@@ -129,6 +129,23 @@ export class GovernanceFixture {
     );
   }
 
+  /** Writes a node of the test tree into governance's projection of org's units (as node_registered would). */
+  async registerUnit(nodeId: string, kind: string): Promise<void> {
+    const path = this.pathOf(nodeId);
+    await this.pool.query(
+      `INSERT INTO org_unit_refs (id, kind, name, parent_id, ancestor_ids, ancestor_names, version)
+       VALUES ($1, $2, $3, $4, $5::uuid[], $6::text[], 1) ON CONFLICT (id) DO NOTHING`,
+      [
+        nodeId,
+        kind,
+        `${kind}-${nodeId.slice(-4)}`,
+        path[path.length - 2] ?? null,
+        path.slice(0, -1),
+        path.slice(0, -1).map(() => ''),
+      ],
+    );
+  }
+
   /**
    * Writes residents straight into governance's own projection tables (large electorates for tests and
    * benches; the event path into these tables has its own tests).

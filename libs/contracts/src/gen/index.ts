@@ -7,6 +7,7 @@ export * from './linli/governance/v1/communities_pb.js';
 export * from './linli/governance/v1/consultations_pb.js';
 export * from './linli/governance/v1/elections_pb.js';
 export * from './linli/governance/v1/events_pb.js';
+export * from './linli/governance/v1/groups_pb.js';
 export * from './linli/governance/v1/honours_pb.js';
 export * from './linli/governance/v1/meetings_pb.js';
 export * from './linli/org/v1/access_pb.js';
@@ -24,6 +25,7 @@ import { file_linli_governance_v1_communities } from './linli/governance/v1/comm
 import { file_linli_governance_v1_consultations } from './linli/governance/v1/consultations_pb.js';
 import { file_linli_governance_v1_elections } from './linli/governance/v1/elections_pb.js';
 import { file_linli_governance_v1_events } from './linli/governance/v1/events_pb.js';
+import { file_linli_governance_v1_groups } from './linli/governance/v1/groups_pb.js';
 import { file_linli_governance_v1_honours } from './linli/governance/v1/honours_pb.js';
 import { file_linli_governance_v1_meetings } from './linli/governance/v1/meetings_pb.js';
 import { file_linli_org_v1_access } from './linli/org/v1/access_pb.js';
@@ -35,4 +37,4 @@ import { file_linli_org_v1_nodes } from './linli/org/v1/nodes_pb.js';
 import { file_linli_org_v1_organisations } from './linli/org/v1/organisations_pb.js';
 
 /** Every proto file of the platform. */
-export const allProtoFiles = [file_linli_common_v1_error, file_linli_common_v1_principal, file_linli_governance_v1_committees, file_linli_governance_v1_communities, file_linli_governance_v1_consultations, file_linli_governance_v1_elections, file_linli_governance_v1_events, file_linli_governance_v1_honours, file_linli_governance_v1_meetings, file_linli_org_v1_access, file_linli_org_v1_dwellings, file_linli_org_v1_events, file_linli_org_v1_households, file_linli_org_v1_imports, file_linli_org_v1_nodes, file_linli_org_v1_organisations];
+export const allProtoFiles = [file_linli_common_v1_error, file_linli_common_v1_principal, file_linli_governance_v1_committees, file_linli_governance_v1_communities, file_linli_governance_v1_consultations, file_linli_governance_v1_elections, file_linli_governance_v1_events, file_linli_governance_v1_groups, file_linli_governance_v1_honours, file_linli_governance_v1_meetings, file_linli_org_v1_access, file_linli_org_v1_dwellings, file_linli_org_v1_events, file_linli_org_v1_households, file_linli_org_v1_imports, file_linli_org_v1_nodes, file_linli_org_v1_organisations];

@@ -146,13 +146,6 @@ export class ElectionsService {
     else if (req.electionDay < today())
       v.push({ field: 'election_day', description: 'must not be in the past' });
     if (v.length) throw RpcError.invalidArgument(v);
-    if (mode === 'group_reps') {
-      throw new ElectionError(
-        ErrorCode.FAILED_PRECONDITION,
-        'GROUP_REPS_NEEDS_GROUPS',
-        "GROUP_REPS elections need residents' groups, which org does not record yet.",
-      );
-    }
     await this.access.require(principal, 'governance.write', req.scopeNodeId, 'node');
     let statutory = false;
     if (req.committeeId) {
@@ -255,6 +248,30 @@ export class ElectionsService {
               AND r.adult_on <= $3`,
           [e.id, e.scope_node_id, e.election_day],
         );
+      } else if (e.mode === 'group_reps') {
+        // RC-4: the 2 or 3 representatives of each residents' group of the scope, if they still live there and
+        // are adults on the election day.
+        await m.query(
+          `INSERT INTO electorate (election_id, voter_key, household_id, resident_id)
+           SELECT DISTINCT $1::uuid, r.resident_id, r.household_id, r.resident_id
+             FROM residents_groups g
+             CROSS JOIN LATERAL unnest(g.representative_ids) AS rep(id)
+             JOIN org_residents r ON r.resident_id = rep.id
+             JOIN org_households h ON h.household_id = r.household_id
+            WHERE (g.scope_node_id = $2 OR g.scope_path @> ARRAY[$2]::uuid[])
+              AND h.node_path @> ARRAY[$2]::uuid[] AND r.left_at IS NULL AND r.joined_at IS NOT NULL
+              AND r.adult_on <= $3`,
+          [e.id, e.scope_node_id, e.election_day],
+        );
+        const [{ n }] = (await m.query(`SELECT count(*)::int AS n FROM electorate WHERE election_id = $1`, [
+          e.id,
+        ])) as Array<{ n: number }>;
+        if (n === 0) {
+          throw ElectionError.rule(
+            'NO_GROUP_REPRESENTATIVES',
+            "RC-4: GROUP_REPS needs residents' groups with representatives in the scope.",
+          );
+        }
       } else {
         await m.query(
           `INSERT INTO electorate (election_id, voter_key, household_id)
@@ -386,11 +403,11 @@ export class ElectionsService {
               'NOT_AN_ELECTOR',
               'RC-3: the person is not an adult resident of the scope.',
             );
-          const key = e.mode === 'all_voters' ? obj.resident_id : adult.householdId;
+          const key = e.mode === 'household_reps' ? adult.householdId : obj.resident_id;
           await m.query(
             `INSERT INTO electorate (election_id, voter_key, household_id, resident_id, source)
              VALUES ($1, $2, $3, $4, 'objection') ON CONFLICT DO NOTHING`,
-            [e.id, key, adult.householdId, e.mode === 'all_voters' ? obj.resident_id : null],
+            [e.id, key, adult.householdId, e.mode === 'household_reps' ? null : obj.resident_id],
           );
         } else {
           await m.query(
@@ -518,7 +535,7 @@ export class ElectionsService {
     const me = await this.access.resident(principal);
     const e0 = me && (await this.row(req.electionId));
     // A resident votes only where they are on the roll: everywhere else the election does not exist.
-    const voterKey = e0 && (e0.mode === 'all_voters' ? me.residentId : me.householdId);
+    const voterKey = e0 && (e0.mode === 'household_reps' ? me.householdId : me.residentId);
     if (!e0 || !voterKey || !(await this.onRoll(e0.id, voterKey))) throw new NotFound('election');
     if (e0.mode === 'household_reps' && !me.representative) {
       throw ElectionError.rule(
@@ -611,11 +628,11 @@ export class ElectionsService {
       v.push({ field: 'candidate_ids', description: 'must be UUIDs' });
     if (v.length) throw RpcError.invalidArgument(v);
     const e = await this.visible(req.electionId, principal, 'governance.write');
-    const voterKey = e.mode === 'all_voters' ? req.residentId : req.householdId;
+    const voterKey = e.mode === 'household_reps' ? req.householdId : req.residentId;
     if (!isUuid(voterKey)) {
       throw RpcError.invalidArgument([
         {
-          field: e.mode === 'all_voters' ? 'resident_id' : 'household_id',
+          field: e.mode === 'household_reps' ? 'household_id' : 'resident_id',
           description: 'names the elector of the roll',
         },
       ]);
@@ -892,7 +909,7 @@ export class ElectionsService {
       throw RpcError.invalidArgument([{ field: 'election_id', description: 'must be a UUID' }]);
     const me = await this.access.resident(principal);
     const e = me && (await this.row(id));
-    const key = e && (e.mode === 'all_voters' ? me.residentId : me.householdId);
+    const key = e && (e.mode === 'household_reps' ? me.householdId : me.residentId);
     if (!e || !key || !(await this.onRoll(e.id, key))) throw new NotFound('election');
     const voted: unknown[] = await this.dataSource.query(
       `SELECT 1 FROM ballot_participation WHERE election_id = $1 AND round = $2 AND voter_key = $3`,
