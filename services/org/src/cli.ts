@@ -36,10 +36,13 @@ const dataSource = orgDataSource(config.DATABASE_URL, 2);
 
 function progress(label: string) {
   let last = 0;
-  return (done: number) => {
-    if (done - last >= 5000 || done < last) {
-      process.stderr.write(`\r${label}: ${done.toLocaleString('en')} units read`);
+  let lastPhase = '';
+  return (done: number, phase: 'reading' | 'writing') => {
+    if (done - last >= 5000 || phase !== lastPhase) {
+      const verb = phase === 'reading' ? 'units read' : 'nodes written';
+      process.stderr.write(`\r${label}: ${done.toLocaleString('en')} ${verb}   `);
       last = done;
+      lastPhase = phase;
     }
   };
 }
@@ -83,6 +86,7 @@ try {
     logger,
     dataDir: values['data-dir'],
     edition: values.edition,
+    actor: 'cli',
     onProgress: progress(`importing ${scope || 'national'} divisions`),
   });
   process.stderr.write('\n');

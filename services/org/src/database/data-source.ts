@@ -13,6 +13,7 @@ import { AddZonesAndManagingAuthority1764800000000 } from './migrations/17648000
 import { CreateDwellingsAndOwnerships1764900000000 } from './migrations/1764900000000-create-dwellings-and-ownerships.js';
 import { CreateImportJobs1765000000000 } from './migrations/1765000000000-create-import-jobs.js';
 import { ImportJobsFromUploads1765100000000 } from './migrations/1765100000000-import-jobs-from-uploads.js';
+import { DivisionImportRuns1765200000000 } from './migrations/1765200000000-division-import-runs.js';
 import { AddResidentAccounts1765200000001 } from './migrations/1765200000001-add-resident-accounts.js';
 
 export const orgMigrations = [
@@ -26,6 +27,7 @@ export const orgMigrations = [
   CreateDwellingsAndOwnerships1764900000000,
   CreateImportJobs1765000000000,
   ImportJobsFromUploads1765100000000,
+  DivisionImportRuns1765200000000,
   AddResidentAccounts1765200000001,
 ];
 

@@ -1,17 +1,13 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { create } from '@bufbuild/protobuf';
-import { timestampNow } from '@bufbuild/protobuf/wkt';
-import { NodeRegisteredSchema, type NodeRef } from '@linli/contracts';
-import { appendManyToOutbox } from '@linli/messaging';
+import { enumToJson, toJson } from '@bufbuild/protobuf';
+import { TimestampSchema, timestampNow } from '@bufbuild/protobuf/wkt';
+import { NodeKind, NodeKindSchema, NodeRegisteredSchema } from '@linli/contracts';
+import { outboxRowTemplate } from '@linli/messaging';
 import type { Logger } from '@linli/observability';
 import { newId } from '@linli/persistence';
-import { parse } from 'csv-parse';
 import type { DataSource, EntityManager } from 'typeorm';
-import { NodeHistoryRepository } from '../nodes/nodes.repository.js';
 import {
   CODE_PATTERN,
   kindFromName,
@@ -21,9 +17,8 @@ import {
   villageKind,
   kindName,
 } from '../nodes/node.js';
-import { NodeKind } from '@linli/contracts';
+import { copyIn, copyRow } from '../database/bulk.js';
 
-/** One unit of the statistical division data, with its code padded to 12 digits (AD-1). */
 export interface DivisionRow {
   code: string;
   officialName: string;
@@ -32,32 +27,44 @@ export interface DivisionRow {
 }
 
 const LEVELS = [
-  { file: 'provinces.csv', width: 2, kind: () => NodeKind.PROVINCE, parent: () => null },
-  {
-    file: 'cities.csv',
-    width: 4,
-    kind: () => NodeKind.CITY,
-    parent: (r: Record<string, string>) => r.provinceCode,
-  },
-  {
-    file: 'areas.csv',
-    width: 6,
-    kind: () => NodeKind.DISTRICT,
-    parent: (r: Record<string, string>) => r.cityCode,
-  },
-  {
-    file: 'streets.csv',
-    width: 9,
-    kind: townshipKindOfRaw,
-    parent: (r: Record<string, string>) => r.areaCode,
-  },
-  {
-    file: 'villages.csv',
-    width: 12,
-    kind: villageKindOfRaw,
-    parent: (r: Record<string, string>) => r.streetCode,
-  },
+  { file: 'provinces.csv', width: 2, kind: () => NodeKind.PROVINCE, parent: null },
+  { file: 'cities.csv', width: 4, kind: () => NodeKind.CITY, parent: 'provinceCode' },
+  { file: 'areas.csv', width: 6, kind: () => NodeKind.DISTRICT, parent: 'cityCode' },
+  { file: 'streets.csv', width: 9, kind: townshipKindOfRaw, parent: 'areaCode' },
+  { file: 'villages.csv', width: 12, kind: villageKindOfRaw, parent: 'streetCode' },
 ] as const;
+
+/** The fields of one CSV line (RFC 4180 quoting, "" inside quotes; no line breaks inside fields). */
+export function csvFields(line: string): string[] {
+  const fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (line[i] === '"') {
+      let value = '';
+      let j = i + 1;
+      for (;;) {
+        const q = line.indexOf('"', j);
+        if (q < 0) throw new Error(`unterminated quote in: ${line}`);
+        value += line.slice(j, q);
+        if (line[q + 1] === '"') {
+          value += '"';
+          j = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+      fields.push(value);
+    } else {
+      const comma = line.indexOf(',', i);
+      fields.push(line.slice(i, comma < 0 ? line.length : comma));
+      i = comma < 0 ? line.length : comma;
+    }
+    if (i >= line.length) return fields;
+    if (line[i] !== ',') throw new Error(`malformed CSV line: ${line}`);
+    i++;
+  }
+}
 
 function townshipKindOfRaw(code: string): NodeKind {
   return townshipKind(code.padEnd(12, '0'));
@@ -85,31 +92,27 @@ export async function* readDivisions(
   if (!/^\d{0,12}$/.test(scope)) throw new Error(`scope must be a code prefix, got ${scope}`);
   for (const level of LEVELS) {
     const batch: DivisionRow[] = [];
-    const lines = createInterface({
-      input: createReadStream(join(dataDir, level.file)),
-      crlfDelay: Infinity,
-    });
-    // The code is the first, unquoted column: drop lines outside the scope before parsing them.
-    const filtered = Readable.from(
-      (async function* () {
-        let header = true;
-        for await (const line of lines) {
-          const code = line.slice(0, line.indexOf(','));
-          if (header || code.startsWith(scope) || scope.startsWith(code)) yield `${line}\n`;
-          header = false;
-        }
-      })(),
-    );
-    const parser = filtered.pipe(parse({ columns: true, trim: true }));
-    for await (const raw of parser as AsyncIterable<Record<string, string>>) {
-      const code: string = raw.code;
+    const [header, ...lines] = (await readFile(join(dataDir, level.file), 'utf8')).split(/\r?\n/);
+    const columns = csvFields(header);
+    const codeAt = columns.indexOf('code');
+    const nameAt = columns.indexOf('name');
+    const parentAt = level.parent ? columns.indexOf(level.parent) : -1;
+    if (codeAt < 0 || nameAt < 0 || (level.parent && parentAt < 0))
+      throw new Error(`${level.file}: unexpected header ${header}`);
+    for (const line of lines) {
+      // The code is the first, unquoted column: drop lines outside the scope before parsing them.
+      if (line.trim() === '') continue;
+      const first = line.slice(0, line.indexOf(','));
+      if (codeAt === 0 && !(first.startsWith(scope) || scope.startsWith(first))) continue;
+      const fields = csvFields(line).map((f) => f.trim());
+      const code = fields[codeAt];
       // Ancestors of the scope (e.g. the province of a city scope) and everything inside it.
       const inScope = code.startsWith(scope) || scope.startsWith(code);
       if (!inScope || code.length !== level.width) continue;
-      const parent = level.parent(raw);
+      const parent = parentAt >= 0 ? fields[parentAt] : undefined;
       batch.push({
         code: pad12(code),
-        officialName: raw.name,
+        officialName: fields[nameAt],
         kind: level.kind(code),
         parentCode: parent ? pad12(parent) : null,
       });
@@ -132,10 +135,30 @@ export interface ImportReport {
   retired: Array<{ code: string; name: string }>;
 }
 
+/** A node the import adds. */
+export interface FreshNode {
+  id: string;
+  kind: NodeKind;
+  name: string;
+  officialName: string;
+  code: string;
+  parentId: string | null;
+  path: string;
+  depth: number;
+}
+
+/** Nodes per chunk: large enough that per-statement costs vanish, small enough to keep the pipeline busy. */
+const CHUNK = 20_000;
+
 /**
  * Imports statistical divisions idempotently: a code already present is left alone (a changed name is
- * reported, never silently rewritten: AD-4), a new code becomes a node with its own id and an
- * evt.org.v1.node_registered event in the same transaction.
+ * reported, never silently rewritten: AD-4), a new code becomes a node with its own id, its first version and
+ * an evt.org.v1.node_registered event. The whole run is one transaction with one audit row
+ * (division_import_runs: scope, edition, counts and the diff); every node it adds names that run.
+ *
+ * Into an empty tree (the initial national load) the secondary indexes and foreign keys of nodes and
+ * node_versions are dropped for the load and rebuilt before the commit: building a GiST or trigram index once
+ * is far cheaper than maintaining it row by row.
  */
 export async function importDivisions(
   dataSource: DataSource,
@@ -144,20 +167,23 @@ export async function importDivisions(
     logger: Logger;
     dataDir?: string;
     edition?: string;
-    onProgress?: (done: number) => void;
+    actor?: string;
+    onProgress?: (done: number, phase: 'reading' | 'writing') => void;
   },
 ): Promise<ImportReport> {
+  const edition = options.edition ?? '2023';
   const report: ImportReport = {
     scope: options.scope,
-    edition: options.edition ?? '2023',
+    edition,
     seen: 0,
     added: 0,
     unchanged: 0,
     renamed: [],
     retired: [],
   };
+  const started = performance.now();
   const seenCodes = new Set<string>();
-  const known = new Map<string, { id: string; path: string; depth: number; name: string; kind: string }>();
+  const known = new Map<string, { id: string; path: string; depth: number }>();
   const existing: Array<{
     id: string;
     code: string;
@@ -167,32 +193,122 @@ export async function importDivisions(
     kind: string;
     official_name: string | null;
     source: 'import' | 'operator';
+    parent_id: string | null;
   }> = await dataSource.query(
-    `SELECT id, code, path::text AS path, depth, name, kind, official_name, source FROM nodes
+    `SELECT id, code, path::text AS path, depth, name, kind, official_name, source, parent_id FROM nodes
       WHERE code IS NOT NULL AND retired_at IS NULL`,
   );
   const officialNames = new Map<string, string | null>();
+  const chains = new AncestorChains();
   for (const r of existing) {
     known.set(r.code, r);
     officialNames.set(r.code, r.official_name);
+    chains.add(r.id, r.parent_id, kindFromName(r.kind) ?? NodeKind.UNSPECIFIED, r.name);
   }
 
-  for await (const batch of readDivisions(options.scope, options.dataDir)) {
-    await dataSource.transaction(async (manager) => {
-      const fresh: Array<{
-        row: DivisionRow;
-        id: string;
-        path: string;
-        depth: number;
-        parentId: string | null;
-        name: string;
-      }> = [];
+  // One transaction for the run. Rows are written in chunks while the file is still being read: the
+  // database works on one chunk while this process prepares the next.
+  let initialLoad = false;
+  let writtenAt = started;
+  await dataSource.transaction(async (manager) => {
+    await manager.query(`SET LOCAL maintenance_work_mem = '256MB'`);
+    if (existing.length === 0) {
+      await manager.query(`LOCK TABLE nodes, node_versions IN SHARE ROW EXCLUSIVE MODE`);
+      const [{ empty }] = await manager.query(`SELECT NOT EXISTS (SELECT 1 FROM nodes) AS empty`);
+      initialLoad = empty;
+    }
+    const rebuild = initialLoad ? await dropSecondaryIndexes(manager) : [];
+    const runId = newId();
+    const occurredAt = toJson(TimestampSchema, timestampNow()) as string;
+    const outbox = outboxRowTemplate(NodeRegisteredSchema);
+    const kindJson = Object.fromEntries(
+      NodeKindSchema.values.map((v) => [
+        v.number ? kindName(v.number) : '',
+        enumToJson(NodeKindSchema, v.number),
+      ]),
+    );
+    // The NodeRef chain (root down to the node) of every parent of a new node, for the events' ancestors.
+    await manager.query(
+      `CREATE TEMP TABLE division_import_chains (node_id uuid PRIMARY KEY, chain jsonb NOT NULL) ON COMMIT DROP`,
+    );
+    const chainsSent = new Set<string>();
+    let pending: Promise<void> = Promise.resolve();
+    let chunk: FreshNode[] = [];
+    const write = async (rows: FreshNode[]) => {
+      // Prepared while the database still works on the previous chunk.
+      const nodes = rows
+        .map((r) =>
+          copyRow([
+            r.id,
+            kindName(r.kind),
+            r.name,
+            r.officialName,
+            r.code,
+            r.parentId,
+            r.path,
+            r.depth,
+            'import',
+            runId,
+          ]),
+        )
+        .join('');
+      const parentChains: string[] = [];
+      for (const r of rows) {
+        if (r.parentId && !chainsSent.has(r.parentId)) {
+          chainsSent.add(r.parentId);
+          parentChains.push(copyRow([r.parentId, `[${chains.of(r.parentId)}]`]));
+        }
+      }
+      const range = [rows[0].id, rows[rows.length - 1].id, runId];
+      await pending;
+      const written = (async () => {
+        await copyIn(manager, 'division_import_chains (node_id, chain)', parentChains);
+        await copyIn(
+          manager,
+          'nodes (id, kind, name, official_name, code, parent_id, path, depth, source, import_run_id)',
+          nodes,
+        );
+        // Ids are increasing, so the rows just copied are one key range of the primary key.
+        await manager.query(
+          `INSERT INTO node_versions (node_id, version, kind, name, code, parent_id, path, valid_from)
+           SELECT id, version, kind, name, code, parent_id, path, now() FROM nodes
+            WHERE id BETWEEN $1 AND $2 AND import_run_id = $3`,
+          range,
+        );
+        // evt.org.v1.node_registered, as proto3 JSON (what toJson writes), built by the database. Each event
+        // id is its node's id with another random tail: UUIDv7, unique, and in the nodes' (parents-first) order.
+        await manager.query(
+          `INSERT INTO outbox (id, subject, type, headers, payload)
+           SELECT e.id, $4, $5, $6::jsonb || jsonb_build_object('${outbox.ceIdHeader}', e.id::text),
+                  jsonb_build_object('nodeId', n.id, 'kind', $7::jsonb ->> n.kind, 'name', n.name, 'code', n.code,
+                                     'occurredAt', $8::text, 'aggregateVersion', '1', 'source', 'import')
+                  || CASE WHEN n.parent_id IS NULL THEN '{}'::jsonb
+                          ELSE jsonb_build_object('parentId', n.parent_id, 'ancestors', c.chain) END
+             FROM nodes n
+             LEFT JOIN division_import_chains c ON c.node_id = n.parent_id
+             CROSS JOIN LATERAL (SELECT overlay(n.id::text PLACING left(md5(n.id::text), 12) FROM 25)::uuid AS id) e
+            WHERE n.id BETWEEN $1 AND $2 AND n.import_run_id = $3`,
+          [
+            ...range,
+            outbox.subject,
+            outbox.type,
+            outbox.headersTemplate,
+            JSON.stringify(kindJson),
+            occurredAt,
+          ],
+        );
+        report.added += rows.length;
+        options.onProgress?.(report.added, 'writing');
+      })();
+      written.catch(() => undefined); // awaited by the next write; no unhandled rejection meanwhile
+      pending = written;
+    };
+    for await (const batch of readDivisions(options.scope, options.dataDir)) {
       for (const row of batch) {
         report.seen++;
         if (!CODE_PATTERN.test(row.code)) throw new Error(`bad code in source data: ${row.code}`);
         seenCodes.add(row.code);
-        const have = known.get(row.code);
-        if (have) {
+        if (known.has(row.code)) {
           const was = officialNames.get(row.code);
           if (was && was !== row.officialName)
             report.renamed.push({ code: row.code, from: was, to: row.officialName });
@@ -203,55 +319,58 @@ export async function importDivisions(
         if (row.parentCode && !parent)
           throw new Error(`parent ${row.parentCode} of ${row.code} is missing (AD-2)`);
         const id = newId();
-        const name =
-          row.kind === NodeKind.CITY && row.officialName === '市辖区'
-            ? row.officialName
-            : unitName(row.officialName);
-        const node = {
+        const node: FreshNode = {
           id,
+          kind: row.kind,
+          name:
+            row.kind === NodeKind.CITY && row.officialName === '市辖区'
+              ? row.officialName
+              : unitName(row.officialName),
+          officialName: row.officialName,
+          code: row.code,
+          parentId: parent?.id ?? null,
           path: parent ? `${parent.path}.${pathLabel(id)}` : pathLabel(id),
           depth: parent ? parent.depth + 1 : 0,
-          name,
-          kind: kindName(row.kind),
         };
         known.set(row.code, node);
-        fresh.push({ row, id, path: node.path, depth: node.depth, parentId: parent?.id ?? null, name });
+        chains.add(id, node.parentId, node.kind, node.name);
+        chunk.push(node);
+        if (chunk.length >= CHUNK) {
+          await write(chunk);
+          chunk = [];
+        }
       }
-      if (fresh.length === 0) return;
-      await insertNodes(manager, fresh);
-      await new NodeHistoryRepository(dataSource).record(
-        manager,
-        fresh.map((f) => f.id),
-        { action: 'import', actor: null, reason: `statistical divisions ${options.edition ?? '2023'}` },
-      );
-      await appendManyToOutbox(
-        manager,
-        NodeRegisteredSchema,
-        fresh.map((f) =>
-          create(NodeRegisteredSchema, {
-            nodeId: f.id,
-            kind: f.row.kind,
-            name: f.name,
-            code: f.row.code,
-            parentId: f.parentId ?? '',
-            ancestors: ancestorsOf(f.row, known),
-            occurredAt: timestampNow(),
-            aggregateVersion: 1n,
-            source: 'import',
-          }),
-        ),
-      );
-      report.added += fresh.length;
-    });
-    options.onProgress?.(report.seen);
-  }
+    }
+    if (chunk.length) await write(chunk);
+    await pending;
+    for (const r of existing) {
+      if (r.source === 'import' && r.code.startsWith(options.scope) && !seenCodes.has(r.code)) {
+        report.retired.push({ code: r.code, name: r.name });
+      }
+    }
+    await manager.query(
+      `INSERT INTO division_import_runs (id, scope, edition, actor, seen, added, unchanged, renamed, retired, initial_load, diff)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)`,
+      [
+        runId,
+        options.scope,
+        edition,
+        options.actor ?? null,
+        report.seen,
+        report.added,
+        report.unchanged,
+        report.renamed.length,
+        report.retired.length,
+        initialLoad,
+        JSON.stringify({ renamed: report.renamed, retired: report.retired }),
+      ],
+    );
+    writtenAt = performance.now();
+    for (const sql of rebuild) await manager.query(sql);
+  });
+  const committedAt = performance.now();
   // Fresh statistics after a bulk load: without them the planner picks bad plans for subtree queries.
   if (report.added > 1000) await dataSource.query('ANALYZE nodes, node_versions');
-  for (const r of existing) {
-    if (r.source === 'import' && r.code.startsWith(options.scope) && !seenCodes.has(r.code)) {
-      report.retired.push({ code: r.code, name: r.name });
-    }
-  }
   options.logger.info(
     {
       scope: options.scope,
@@ -259,25 +378,63 @@ export async function importDivisions(
       added: report.added,
       renamed: report.renamed.length,
       retired: report.retired.length,
+      initialLoad,
+      writeMs: Math.round(writtenAt - started),
+      indexAndCommitMs: Math.round(committedAt - writtenAt),
+      analyzeMs: Math.round(performance.now() - committedAt),
     },
     'division import finished',
   );
   return report;
 }
 
-function ancestorsOf(
-  row: DivisionRow,
-  known: Map<string, { id: string; name: string; kind: string }>,
-): NodeRef[] {
-  const chain: NodeRef[] = [];
-  let code = row.parentCode;
-  while (code) {
-    const n = known.get(code);
-    if (!n) break;
-    chain.unshift({ id: n.id, kind: kindFromName(n.kind) ?? NodeKind.UNSPECIFIED, name: n.name } as NodeRef);
-    code = parentCodeOf(code);
+/**
+ * Drops the secondary indexes and foreign keys of nodes and node_versions (primary keys stay) and returns the
+ * statements that recreate them exactly as the migrations left them, read from the catalog.
+ */
+async function dropSecondaryIndexes(manager: EntityManager): Promise<string[]> {
+  const fks: Array<{ tbl: string; name: string; def: string }> = await manager.query(
+    `SELECT conrelid::regclass::text AS tbl, conname AS name, pg_get_constraintdef(oid) AS def
+       FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('nodes'::regclass, 'node_versions'::regclass)`,
+  );
+  const indexes: Array<{ name: string; def: string }> = await manager.query(
+    `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
+       FROM pg_index i
+      WHERE i.indrelid IN ('nodes'::regclass, 'node_versions'::regclass)
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`,
+  );
+  for (const fk of fks) await manager.query(`ALTER TABLE ${fk.tbl} DROP CONSTRAINT ${fk.name}`);
+  for (const ix of indexes) await manager.query(`DROP INDEX ${ix.name}`);
+  return [
+    ...indexes.map((ix) => ix.def),
+    ...fks.map((fk) => `ALTER TABLE ${fk.tbl} ADD CONSTRAINT ${fk.name} ${fk.def}`),
+  ];
+}
+
+/** proto3 JSON of a NodeRef. */
+function nodeRefJson(id: string, kind: NodeKind, name: string): string {
+  return JSON.stringify({ id, kind: enumToJson(NodeKindSchema, kind), name });
+}
+
+/** proto3 JSON of each node's NodeRef chain from the root down to it (events' ancestors), built on demand. */
+class AncestorChains {
+  private readonly nodes = new Map<string, { parentId: string | null; kind: NodeKind; name: string }>();
+  private readonly chains = new Map<string, string>();
+
+  add(id: string, parentId: string | null, kind: NodeKind, name: string): void {
+    this.nodes.set(id, { parentId, kind, name });
   }
-  return chain;
+
+  of(id: string): string {
+    const memo = this.chains.get(id);
+    if (memo !== undefined) return memo;
+    const n = this.nodes.get(id);
+    if (!n) throw new Error(`unknown node ${id}`);
+    const ref = nodeRefJson(id, n.kind, n.name);
+    const chain = n.parentId ? `${this.of(n.parentId)},${ref}` : ref;
+    this.chains.set(id, chain);
+    return chain;
+  }
 }
 
 /** The code of the statistical parent, from the code alone (AD-1 prefixes). */
@@ -287,33 +444,4 @@ export function parentCodeOf(code: string): string | null {
   if (code.slice(4, 6) !== '00') return pad12(code.slice(0, 4));
   if (code.slice(2, 4) !== '00') return pad12(code.slice(0, 2));
   return null;
-}
-
-async function insertNodes(
-  manager: EntityManager,
-  rows: Array<{
-    row: DivisionRow;
-    id: string;
-    path: string;
-    depth: number;
-    parentId: string | null;
-    name: string;
-  }>,
-): Promise<void> {
-  await manager.query(
-    `INSERT INTO nodes (id, kind, name, official_name, code, parent_id, path, depth, source)
-     SELECT id, kind, name, official_name, code, parent_id, path::ltree, depth, 'import'
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::int[])
-         AS t(id, kind, name, official_name, code, parent_id, path, depth)`,
-    [
-      rows.map((r) => r.id),
-      rows.map((r) => kindName(r.row.kind)),
-      rows.map((r) => r.name),
-      rows.map((r) => r.row.officialName),
-      rows.map((r) => r.row.code),
-      rows.map((r) => r.parentId),
-      rows.map((r) => r.path),
-      rows.map((r) => r.depth),
-    ],
-  );
 }

@@ -366,7 +366,8 @@ export class NodeHistoryRepository {
        SELECT v.node_id AS id, v.kind, v.name, v.code, v.parent_id, v.path::text AS path, nlevel(v.path) - 1 AS depth,
               v.version, v.valid_from
          FROM node_versions v, root
-        WHERE v.path <@ root.path AND v.node_id <> $1 AND v.valid_from <= $2 AND (v.valid_to IS NULL OR v.valid_to > $2)
+        WHERE v.path > root.path AND v.path < (root.path::text || 'g')::ltree
+          AND v.valid_from <= $2 AND (v.valid_to IS NULL OR v.valid_to > $2)
           AND (cardinality($3::text[]) = 0 OR v.kind = ANY($3::text[]))
           AND ($4::ltree IS NULL OR v.path > $4::ltree)
         ORDER BY v.path
