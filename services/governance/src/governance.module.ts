@@ -23,6 +23,7 @@ import { HonoursService } from './honours/honours.service.js';
 import { MeetingsRpc } from './meetings/meetings.rpc.js';
 import { MeetingsService } from './meetings/meetings.service.js';
 import { OwnersAssembly } from './meetings/owners-assembly.js';
+import { CommandLog } from './idempotency/command-log.js';
 import { ParametersRepository } from './rules/parameters.js';
 
 @Module({})
@@ -41,6 +42,7 @@ export class GovernanceModule {
         CommunitiesService,
         CommunitiesRpc,
         OrgUnitsConsumer,
+        CommandLog,
         ParametersRepository,
         GovernanceAccess,
         ElectorateRepository,

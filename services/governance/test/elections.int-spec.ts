@@ -792,6 +792,53 @@ describe('governance: meetings, committees and elections (real PostgreSQL + NATS
     expect(seats.find((s) => s.id === seat.id)).toMatchObject({ endReason: 'resigned' });
   });
 
+  it('a retried command (same Idempotency-Key) is answered from its first run, not run twice', async () => {
+    const body = {
+      scopeNodeId: f.tree.compound,
+      title: '重试测试选举',
+      mode: ElectionMode.ALL_VOTERS,
+      seats: 1,
+      electionDay: today(),
+    };
+    const key = `retry-${newId()}`;
+    const results = await Promise.allSettled([
+      f.client.call(elections.createElection, body, { principal: operator, requestId: key }),
+      f.client.call(elections.createElection, body, { principal: operator, requestId: key }),
+    ]);
+    const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(done.length).toBeGreaterThanOrEqual(1);
+    const first = done[0];
+    // Concurrent duplicates: one runs, the other is answered or told to retry (CONFLICT), never run twice.
+    for (const r of results)
+      if (r.status === 'rejected') expect((r.reason as RpcError).reason).toBe('REQUEST_IN_PROGRESS');
+    const again = await f.client.call(elections.createElection, body, {
+      principal: operator,
+      requestId: key,
+    });
+    expect(again.election!.id).toBe(first.election!.id);
+    const { rows } = await f.pool.query(
+      `SELECT count(*)::int AS n FROM elections WHERE title = '重试测试选举'`,
+    );
+    expect(rows[0].n).toBe(1);
+    // The same key with a different body is a different request.
+    const other = await f.client.call(
+      elections.createElection,
+      { ...body, seats: 2 },
+      { principal: operator, requestId: key },
+    );
+    expect(other.election!.id).not.toBe(first.election!.id);
+    // A failed command keeps nothing: its retry runs again (and fails again here).
+    const bad = { ...body, scopeNodeId: f.tree.sibling };
+    expect(
+      (await rejection(f.client.call(elections.createElection, bad, { principal: operator, requestId: key })))
+        .code,
+    ).toBe(ErrorCode.NOT_FOUND);
+    expect(
+      (await rejection(f.client.call(elections.createElection, bad, { principal: operator, requestId: key })))
+        .code,
+    ).toBe(ErrorCode.NOT_FOUND);
+  });
+
   it('an org event delivered twice changes the electorate once (inbox + idempotent projection)', async () => {
     const householdId = newId();
     const residentId = newId();

@@ -6,12 +6,14 @@ import { CreateOrgUnitRefs1764300000000 } from './migrations/1764300000000-creat
 import { CreateGovernance1765200000000 } from './migrations/1765200000000-create-governance.js';
 import { OwnersAssembly1765300000000 } from './migrations/1765300000000-owners-assembly.js';
 import { ResidentsGroups1765400000000 } from './migrations/1765400000000-residents-groups.js';
+import { ProcessedCommands1765500000000 } from './migrations/1765500000000-processed-commands.js';
 
 export const governanceMigrations = [
   CreateOrgUnitRefs1764300000000,
   CreateGovernance1765200000000,
   OwnersAssembly1765300000000,
   ResidentsGroups1765400000000,
+  ProcessedCommands1765500000000,
 ];
 
 /** The governance service's data source: database `linli_governance`. */
