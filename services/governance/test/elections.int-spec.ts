@@ -551,6 +551,81 @@ describe('governance: meetings, committees and elections (real PostgreSQL + NATS
     expect(tally!.results.find((r) => r.candidateId === b)).toMatchObject({ votes: 2n, elected: true });
   });
 
+  it('VC-3: objections to the published roll are admissible in the window, block voting until decided, and an upheld one changes the roll', async () => {
+    const { election } = await f.client.call(
+      elections.createElection,
+      {
+        scopeNodeId: f.tree.siblingCompound,
+        title: '异议测试选举',
+        mode: ElectionMode.ALL_VOTERS,
+        seats: 1,
+        electionDay: today(),
+      },
+      { principal: siblingOperator },
+    );
+    const id = election!.id;
+    const before = await f.seedHouseholds(f.tree.siblingCompound, 2);
+    const { election: published } = await f.client.call(
+      elections.publishRoll,
+      { electionId: id },
+      { principal: siblingOperator },
+    );
+    const registered = published!.registeredElectors;
+    // Someone moved in after the roll was taken: a resident of the scope objects that they are missing.
+    const [late] = await f.seedHouseholds(f.tree.siblingCompound, 1);
+    const { objection } = await f.client.call(
+      elections.lodgeRollObjection,
+      { electionId: id, claim: 'add', residentId: late.residents[0], reason: '新迁入住户，未列入选民名单' },
+      { principal: principal(before[0].subjects[0], ['resident']) },
+    );
+    expect(objection).toMatchObject({
+      status: 'pending',
+      decideBy: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+    });
+    for (const [i, h] of before.entries()) {
+      await f.client.call(
+        elections.nominateCandidate,
+        { electionId: id, residentId: h.residents[0], displayName: i ? '韩庚' : '杨辛' },
+        { principal: siblingOperator },
+      );
+    }
+    const blocked = await rejection(
+      f.client.call(elections.openVoting, { electionId: id }, { principal: siblingOperator }),
+    );
+    expect(blocked.reason).toBe('OBJECTIONS_PENDING');
+    // A resident of another scope sees no election.
+    const stranger = await rejection(
+      f.client.call(
+        elections.lodgeRollObjection,
+        { electionId: id, claim: 'remove', residentId: late.residents[0], reason: '不是本小区居民' },
+        { principal: principal(compoundHouseholds[0].subjects[0], ['resident']) },
+      ),
+    );
+    expect(stranger.code).toBe(ErrorCode.NOT_FOUND);
+    const decided = await f.client.call(
+      elections.decideRollObjection,
+      { objectionId: objection!.id, upheld: true, answer: '经核实，补列入选民名单' },
+      { principal: siblingOperator },
+    );
+    expect(decided.objection!.status).toBe('upheld');
+    expect(decided.election!.registeredElectors).toBe(registered + 1);
+    await f.client.call(elections.openVoting, { electionId: id }, { principal: siblingOperator });
+    const closed = await rejection(
+      f.client.call(
+        elections.lodgeRollObjection,
+        { electionId: id, claim: 'add', residentId: late.residents[0], reason: '重复' },
+        { principal: principal(before[0].subjects[0], ['resident']) },
+      ),
+    );
+    expect(closed.reason).toBe('ROLL_NOT_PUBLISHED');
+    // The late resident can vote now.
+    await f.client.call(
+      elections.castBallot,
+      { electionId: id, candidateIds: [decided.election!.candidates[0].id] },
+      { principal: principal(late.subjects[0], ['resident']) },
+    );
+  });
+
   it('paper ballots by tellers: one ballot per household counts; a second one is a recorded conflict', async () => {
     const { election } = await f.client.call(
       elections.createElection,
