@@ -313,6 +313,7 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
       '/v1/governance/elections/{id}/my-status',
       '/v1/governance/elections/{id}/open',
       '/v1/governance/elections/{id}/paper-ballots',
+      '/v1/governance/elections/{id}/proxies',
       '/v1/governance/elections/{id}/roll',
       '/v1/governance/elections/{id}/roll-objections',
       '/v1/governance/elections/{id}/tally',
@@ -364,6 +365,7 @@ describe('gateway: authentication, validation and problem+json (real NATS, real 
       '/v1/org/role-assignments',
       '/v1/org/role-assignments/{id}',
       '/v1/public/elections/{id}/ballot-hashes',
+      '/v1/public/elections/{id}/proxies',
       '/v1/public/elections/{id}/results',
       '/v1/public/nodes/{nodeId}/honour-roll',
     ]);

@@ -17,7 +17,9 @@ import {
   LodgeRollObjectionBody,
   NominateCandidateBody,
   PaperBallotResultDto,
+  ProxyDto,
   RecordPaperBallotBody,
+  RegisterProxyBody,
   RollObjectionDecisionDto,
   RollObjectionDto,
   TallyResultDto,
@@ -27,6 +29,7 @@ import {
   electionModes,
   tellerChannels,
   toElectionDto,
+  toProxyDto,
   toRollObjectionDto,
   toTallyDto,
 } from './elections.mapper.js';
@@ -195,6 +198,29 @@ export class ElectionsController {
     return toElectionDto(election!);
   }
 
+  @Post('elections/:id/proxies')
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Register a proxy: a close relative with voting rights votes for an elector (VC-6)',
+  })
+  @ApiIdempotencyKey()
+  @ApiCreatedResponse({ type: ProxyDto })
+  @ApiProblems(400, 401, 403, 404, 409, 422)
+  async registerProxy(
+    @Param() params: IdParams,
+    @Body() body: RegisterProxyBody,
+    @CurrentPrincipal() principal: Principal,
+    @CommandRequestId() requestId: string,
+  ): Promise<ProxyDto> {
+    const { proxy } = await this.services.call(
+      ElectionService.method.registerProxy,
+      { electionId: params.id, ...body },
+      principal,
+      requestId,
+    );
+    return toProxyDto(proxy!);
+  }
+
   @Post('elections/:id/ballots')
   @HttpCode(201)
   @ApiOperation({
@@ -215,6 +241,7 @@ export class ElectionsController {
         electionId: params.id,
         candidateIds: body.candidateIds,
         previousReceiptSecret: body.previousReceiptSecret ?? '',
+        onBehalfOfResidentId: body.onBehalfOfResidentId ?? '',
       },
       principal,
       requestId,

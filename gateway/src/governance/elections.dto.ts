@@ -414,6 +414,81 @@ export class CastBallotBody {
   @IsString()
   @Matches(/^[A-Za-z0-9_=+/-]{16,256}$/, { message: 'previousReceiptSecret is not a receipt secret' })
   previousReceiptSecret?: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'A registered proxy holder votes for the elector who authorised them (VC-6)',
+  })
+  @IsOptional()
+  @IsUUID()
+  onBehalfOfResidentId?: string;
+}
+
+export const PROXY_RELATIONS = ['spouse', 'parent', 'child', 'sibling', 'grandparent', 'grandchild'] as const;
+
+export class ProxyDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  electionId: string;
+
+  @ApiProperty({ type: String, format: 'uuid', required: false, description: 'Operators only' })
+  principalResidentId: string | null;
+
+  @ApiProperty({ type: String, format: 'uuid', required: false, description: 'Operators only' })
+  holderResidentId: string | null;
+
+  @ApiProperty({ enum: PROXY_RELATIONS })
+  relation: string;
+
+  @ApiProperty({ type: String, required: false, description: 'Operators only: the written authorisation' })
+  documentRef: string | null;
+
+  @ApiProperty({ example: '李**', description: 'Masked on the public list (PI-3)' })
+  principalDisplayName: string;
+
+  @ApiProperty({ example: '王**' })
+  holderDisplayName: string;
+}
+
+export class ProxyListDto {
+  @ApiProperty({ type: [ProxyDto] })
+  items: ProxyDto[];
+}
+
+export class RegisterProxyBody {
+  @ApiProperty({ format: 'uuid', description: 'The elector who authorises' })
+  @IsUUID()
+  principalResidentId: string;
+
+  @ApiProperty({ format: 'uuid', description: 'The close relative with voting rights who votes for them' })
+  @IsUUID()
+  holderResidentId: string;
+
+  @ApiProperty({ enum: PROXY_RELATIONS })
+  @IsIn(PROXY_RELATIONS)
+  relation: string;
+
+  @ApiProperty({
+    example: '委托书 2026-017',
+    minLength: 1,
+    maxLength: 200,
+    description: 'The written authorisation',
+  })
+  @IsString()
+  @Length(1, 200)
+  documentRef: string;
+
+  @ApiProperty({ example: '李秀英', minLength: 1, maxLength: 50 })
+  @IsString()
+  @Length(1, 50)
+  principalDisplayName: string;
+
+  @ApiProperty({ example: '王建国', minLength: 1, maxLength: 50 })
+  @IsString()
+  @Length(1, 50)
+  holderDisplayName: string;
 }
 
 export class RecordPaperBallotBody {

@@ -4,6 +4,7 @@ import {
   ElectionStatus,
   type Candidate,
   type Election,
+  type Proxy,
   type PublicResults,
   type RollObjection,
   type Tally,
@@ -13,6 +14,7 @@ import type {
   ElectionDto,
   ElectionModeName,
   ElectionStatusName,
+  ProxyDto,
   PublicResultsDto,
   RollObjectionDto,
   TallyDto,
@@ -123,5 +125,18 @@ export function toPublicResultsDto(r: PublicResults): PublicResultsDto {
       round: m.round,
     })),
     certifiedAt: isoOrNull(r.certifiedAt),
+  };
+}
+
+export function toProxyDto(p: Proxy): ProxyDto {
+  return {
+    id: p.id,
+    electionId: p.electionId,
+    principalResidentId: orNull(p.principalResidentId),
+    holderResidentId: orNull(p.holderResidentId),
+    relation: p.relation,
+    documentRef: orNull(p.documentRef),
+    principalDisplayName: p.principalDisplayName,
+    holderDisplayName: p.holderDisplayName,
   };
 }

@@ -6,8 +6,8 @@ import { Public } from '../common/auth.guard.js';
 import { RequestId } from '../common/idempotency.js';
 import { IdParams } from '../common/paging.dto.js';
 import { ServiceCaller } from '../common/rpc.gateway.js';
-import { BallotHashesQuery, BallotHashPageDto, PublicResultsDto } from './elections.dto.js';
-import { toPublicResultsDto } from './elections.mapper.js';
+import { BallotHashesQuery, BallotHashPageDto, ProxyListDto, PublicResultsDto } from './elections.dto.js';
+import { toProxyDto, toPublicResultsDto } from './elections.mapper.js';
 import { CursorPageQuery, ScopeNodeParams } from './governance.dto.js';
 import { HonourRollDto } from './honours.dto.js';
 import { toHonourAwardDto } from './honours.mapper.js';
@@ -34,6 +34,20 @@ export class PublicController {
       requestId,
     );
     return toPublicResultsDto(results!);
+  }
+
+  @Get('elections/:id/proxies')
+  @ApiOperation({ summary: 'The published list of proxies of an election (VC-6), names masked' })
+  @ApiOkResponse({ type: ProxyListDto })
+  @ApiProblems(400, 404)
+  async proxies(@Param() params: IdParams, @RequestId() requestId: string): Promise<ProxyListDto> {
+    const { proxies } = await this.services.call(
+      ElectionService.method.listProxies,
+      { electionId: params.id },
+      undefined,
+      requestId,
+    );
+    return { items: proxies.map(toProxyDto) };
   }
 
   @Get('elections/:id/ballot-hashes')

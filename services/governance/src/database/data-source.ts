@@ -7,6 +7,7 @@ import { CreateGovernance1765200000000 } from './migrations/1765200000000-create
 import { OwnersAssembly1765300000000 } from './migrations/1765300000000-owners-assembly.js';
 import { ResidentsGroups1765400000000 } from './migrations/1765400000000-residents-groups.js';
 import { ProcessedCommands1765500000000 } from './migrations/1765500000000-processed-commands.js';
+import { ElectionProxies1765600000000 } from './migrations/1765600000000-election-proxies.js';
 
 export const governanceMigrations = [
   CreateOrgUnitRefs1764300000000,
@@ -14,6 +15,7 @@ export const governanceMigrations = [
   OwnersAssembly1765300000000,
   ResidentsGroups1765400000000,
   ProcessedCommands1765500000000,
+  ElectionProxies1765600000000,
 ];
 
 /** The governance service's data source: database `linli_governance`. */

@@ -75,6 +75,13 @@ export class ElectionsRpc implements OnModuleInit {
     this.rpc.handle(m.listBallotHashes, (req) =>
       e.ballotHashes(req.electionId, req.round, req.limit, req.cursor),
     );
+    this.rpc.handle(
+      m.registerProxy,
+      this.log.wrap(m.registerProxy, async (req, ctx) => ({
+        proxy: await e.registerProxy(req, ctx.principal),
+      })),
+    );
+    this.rpc.handle(m.listProxies, async (req) => ({ proxies: await e.listProxies(req.electionId) }));
     this.rpc.handle(m.getMyVoterStatus, (req, ctx) => e.myStatus(req.electionId, ctx.principal));
   }
 }

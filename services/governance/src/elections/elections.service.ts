@@ -17,6 +17,9 @@ import {
   type NominateCandidateRequest,
   type Principal,
   type RecordPaperBallotRequest,
+  type RegisterProxyRequest,
+  type Proxy,
+  ProxySchema,
   type RollObjection,
   type Tally,
 } from '@linli/contracts';
@@ -39,6 +42,7 @@ import {
 import { tallyRound, type RoundKind } from './tally.js';
 
 const today = () => civilDate(new Date());
+const PROXY_RELATIONS = ['spouse', 'parent', 'child', 'sibling', 'grandparent', 'grandchild'];
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export class ElectionError extends RpcError {
@@ -535,8 +539,24 @@ export class ElectionsService {
     const me = await this.access.resident(principal);
     const e0 = me && (await this.row(req.electionId));
     // A resident votes only where they are on the roll: everywhere else the election does not exist.
-    const voterKey = e0 && (e0.mode === 'household_reps' ? me.householdId : me.residentId);
-    if (!e0 || !voterKey || !(await this.onRoll(e0.id, voterKey))) throw new NotFound('election');
+    const ownKey = e0 && (e0.mode === 'household_reps' ? me.householdId : me.residentId);
+    if (!e0 || !ownKey || !(await this.onRoll(e0.id, ownKey))) throw new NotFound('election');
+    let voterKey = ownKey;
+    if (req.onBehalfOfResidentId) {
+      // VC-6: only the registered proxy holder votes for the elector who authorised them.
+      const proxies: unknown[] = await this.dataSource.query(
+        `SELECT 1 FROM election_proxies WHERE election_id = $1 AND principal_resident_id = $2 AND holder_resident_id = $3`,
+        [e0.id, req.onBehalfOfResidentId, me.residentId],
+      );
+      if (!isUuid(req.onBehalfOfResidentId) || proxies.length === 0) {
+        throw ElectionError.rule(
+          'NOT_A_PROXY_HOLDER',
+          'VC-6: you hold no registered proxy for this elector.',
+          'on_behalf_of_resident_id',
+        );
+      }
+      voterKey = req.onBehalfOfResidentId;
+    }
     if (e0.mode === 'household_reps' && !me.representative) {
       throw ElectionError.rule(
         'NOT_THE_REPRESENTATIVE',
@@ -916,6 +936,129 @@ export class ElectionsService {
       [e.id, e.round, key],
     );
     return { onRoll: true, voted: voted.length > 0, round: e.round };
+  }
+
+  // --- proxies (VC-6) -------------------------------------------------------------------------------------
+
+  /**
+   * VC-6: an elector authorises a close relative with voting rights in writing; where the parameter allows
+   * proxies for the body's elections, each holder holds at most the provincial cap; the list is published.
+   */
+  async registerProxy(req: RegisterProxyRequest, principal: Principal | undefined): Promise<Proxy> {
+    const v: Array<{ field: string; description: string }> = [];
+    if (!isUuid(req.principalResidentId))
+      v.push({ field: 'principal_resident_id', description: 'must be a UUID' });
+    if (!isUuid(req.holderResidentId)) v.push({ field: 'holder_resident_id', description: 'must be a UUID' });
+    if (req.principalResidentId === req.holderResidentId)
+      v.push({ field: 'holder_resident_id', description: 'must be someone else' });
+    if (!PROXY_RELATIONS.includes(req.relation))
+      v.push({
+        field: 'relation',
+        description: `must be one of ${PROXY_RELATIONS.join(', ')} (a close relative)`,
+      });
+    const doc = req.documentRef.trim();
+    if (doc.length < 1 || doc.length > 200)
+      v.push({ field: 'document_ref', description: 'the written authorisation: 1 to 200 characters' });
+    for (const [field, value] of [
+      ['principal_display_name', req.principalDisplayName],
+      ['holder_display_name', req.holderDisplayName],
+    ] as const) {
+      if (value.trim().length < 1 || value.trim().length > 50)
+        v.push({ field, description: 'must be 1 to 50 characters' });
+    }
+    if (v.length) throw RpcError.invalidArgument(v);
+    const row = await this.visible(req.electionId, principal, 'governance.write');
+    const id = newId();
+    await withTransaction(this.dataSource, async (m) => {
+      const e = await this.row(row.id, m, 'update');
+      const committee = e.committee_id ? await this.committeesRepo.find(e.committee_id, m) : undefined;
+      const rule = await this.params.get<{ allowedFor: string[]; maxPerHolder: number }>(
+        'election.proxy',
+        e.election_day,
+      );
+      if (!committee || !rule.value.allowedFor.includes(committee.type) || e.mode !== 'all_voters') {
+        throw ElectionError.rule('PROXY_NOT_ALLOWED', "VC-6: this election's rules allow no proxies.");
+      }
+      if (e.status !== 'roll_published') {
+        throw ElectionError.rule(
+          'PROXIES_CLOSED',
+          'Proxies are registered after the roll is published and before voting.',
+        );
+      }
+      for (const who of [req.principalResidentId, req.holderResidentId]) {
+        const on: unknown[] = await m.query(
+          `SELECT 1 FROM electorate WHERE election_id = $1 AND voter_key = $2`,
+          [e.id, who],
+        );
+        if (on.length === 0) {
+          throw ElectionError.rule(
+            'NOT_ON_ROLL',
+            'VC-6: both the elector and the holder have voting rights here.',
+          );
+        }
+      }
+      const [{ n }] = (await m.query(
+        `SELECT count(*)::int AS n FROM election_proxies WHERE election_id = $1 AND holder_resident_id = $2`,
+        [e.id, req.holderResidentId],
+      )) as Array<{ n: number }>;
+      if (n >= rule.value.maxPerHolder) {
+        throw ElectionError.rule(
+          'PROXY_CAP',
+          `VC-6: a holder carries at most ${rule.value.maxPerHolder} proxies.`,
+        );
+      }
+      try {
+        await m.query(
+          `INSERT INTO election_proxies (id, election_id, principal_resident_id, holder_resident_id, relation, document_ref,
+                                         principal_display_name, holder_display_name, registered_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [
+            id,
+            e.id,
+            req.principalResidentId,
+            req.holderResidentId,
+            req.relation,
+            doc,
+            req.principalDisplayName.trim(),
+            req.holderDisplayName.trim(),
+            principal?.subject ?? null,
+          ],
+        );
+      } catch (err) {
+        if (isUniqueViolation(err))
+          throw new RpcError(ErrorCode.ALREADY_EXISTS, 'PROXY_EXISTS', 'The elector has a proxy already.');
+        throw err;
+      }
+    });
+    return (await this.proxies(row.id, 'operator')).find((p) => p.id === id)!;
+  }
+
+  /** The published list of proxies (VC-6): public once the roll is published, names masked (PI-3). */
+  async listProxies(electionId: string): Promise<Proxy[]> {
+    if (!isUuid(electionId))
+      throw RpcError.invalidArgument([{ field: 'election_id', description: 'must be a UUID' }]);
+    const e = await this.row(electionId);
+    if (!e || e.status === 'draft') throw new NotFound('election');
+    return this.proxies(e.id, 'public');
+  }
+
+  private async proxies(electionId: string, view: NameView): Promise<Proxy[]> {
+    const rows: Array<Record<string, string>> = await this.dataSource.query(
+      `SELECT * FROM election_proxies WHERE election_id = $1 ORDER BY registered_at, id`,
+      [electionId],
+    );
+    return rows.map((r) =>
+      create(ProxySchema, {
+        id: r.id,
+        electionId: r.election_id,
+        principalResidentId: view === 'operator' ? r.principal_resident_id : '',
+        holderResidentId: view === 'operator' ? r.holder_resident_id : '',
+        relation: r.relation,
+        documentRef: view === 'operator' ? r.document_ref : '',
+        principalDisplayName: displayName(r.principal_display_name, false, view),
+        holderDisplayName: displayName(r.holder_display_name, false, view),
+      }),
+    );
   }
 
   // --- helpers --------------------------------------------------------------------------------------------

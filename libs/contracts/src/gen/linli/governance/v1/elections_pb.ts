@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linli/governance/v1/elections.proto.
  */
 export const file_linli_governance_v1_elections: GenFile = /*@__PURE__*/
-  fileDesc("CiNsaW5saS9nb3Zlcm5hbmNlL3YxL2VsZWN0aW9ucy5wcm90bxITbGlubGkuZ292ZXJuYW5jZS52MSKCAQoJQ2FuZGlkYXRlEgoKAmlkGAEgASgJEhMKC3Jlc2lkZW50X2lkGAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIRCglzdGF0ZW1lbnQYBCABKAkSGwoTcHVibGljX25hbWVfY29uc2VudBgFIAEoCBIOCgZyb3VuZHMYBiADKAUiywMKCEVsZWN0aW9uEgoKAmlkGAEgASgJEhUKDXNjb3BlX25vZGVfaWQYAiABKAkSFAoMY29tbWl0dGVlX2lkGAMgASgJEg0KBXRpdGxlGAQgASgJEi8KBG1vZGUYBSABKA4yIS5saW5saS5nb3Zlcm5hbmNlLnYxLkVsZWN0aW9uTW9kZRINCgVzZWF0cxgGIAEoBRIUCgxlbGVjdGlvbl9kYXkYByABKAkSFAoMYWxsb3dfcmV2b3RlGAggASgIEjMKBnN0YXR1cxgJIAEoDjIjLmxpbmxpLmdvdmVybmFuY2UudjEuRWxlY3Rpb25TdGF0dXMSNQoRcm9sbF9wdWJsaXNoZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEm9iamVjdGlvbl9kZWFkbGluZRgLIAEoCRIbChNyZWdpc3RlcmVkX2VsZWN0b3JzGAwgASgFEg0KBXJvdW5kGA0gASgFEhIKCnNlYXRzX29wZW4YDiABKAUSMgoKY2FuZGlkYXRlcxgPIAMoCzIeLmxpbmxpLmdvdmVybmFuY2UudjEuQ2FuZGlkYXRlEg8KB3ZlcnNpb24YECABKAMivwEKFUNyZWF0ZUVsZWN0aW9uUmVxdWVzdBIVCg1zY29wZV9ub2RlX2lkGAEgASgJEhQKDGNvbW1pdHRlZV9pZBgCIAEoCRINCgV0aXRsZRgDIAEoCRIvCgRtb2RlGAQgASgOMiEubGlubGkuZ292ZXJuYW5jZS52MS5FbGVjdGlvbk1vZGUSDQoFc2VhdHMYBSABKAUSFAoMZWxlY3Rpb25fZGF5GAYgASgJEhQKDGFsbG93X3Jldm90ZRgHIAEoCCJJChZDcmVhdGVFbGVjdGlvblJlc3BvbnNlEi8KCGVsZWN0aW9uGAEgASgLMh0ubGlubGkuZ292ZXJuYW5jZS52MS5FbGVjdGlvbiIpChJHZXRFbGVjdGlvblJlcXVlc3QSEwoLZWxlY3Rpb25faWQYASABKAkiRgoTR2V0RWxlY3Rpb25SZXNwb25zZRIvCghlbGVjdGlvbhgBIAEoCzIdLmxpbmxpLmdvdmVybmFuY2UudjEuRWxlY3Rpb24iKQoSUHVibGlzaFJvbGxSZXF1ZXN0EhMKC2VsZWN0aW9uX2lkGAEgASgJIkYKE1B1Ymxpc2hSb2xsUmVzcG9uc2USLwoIZWxlY3Rpb24YASABKAsyHS5saW5saS5nb3Zlcm5hbmNlLnYxLkVsZWN0aW9uIsYBCg1Sb2xsT2JqZWN0aW9uEgoKAmlkGAEgASgJEhMKC2VsZWN0aW9uX2lkGAIgASgJEg0KBWNsYWltGAMgASgJEhMKC3Jlc2lkZW50X2lkGAQgASgJEg4KBnJlYXNvbhgFIAEoCRItCglsb2RnZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnN0YXR1cxgHIAEoCRIOCgZhbnN3ZXIYCCABKAkSEQoJZGVjaWRlX2J5GAkgASgJImQKGUxvZGdlUm9sbE9iamVjdGlvblJlcXVlc3QSEwoLZWxlY3Rpb25faWQYASABKAkSDQoFY2xhaW0YAiABKAkSEwoLcmVzaWRlbnRfaWQYAyABKAkSDgoGcmVhc29uGAQgASgJIlMKGkxvZGdlUm9sbE9iamVjdGlvblJlc3BvbnNlEjUKCW9iamVjdGlvbhgBIAEoCzIiLmxpbmxpLmdvdmVybmFuY2UudjEuUm9sbE9iamVjdGlvbiJSChpEZWNpZGVSb2xsT2JqZWN0aW9uUmVxdWVzdBIUCgxvYmplY3Rpb25faWQYASABKAkSDgoGdXBoZWxkGAIgASgIEg4KBmFuc3dlchgDIAEoCSKFAQobRGVjaWRlUm9sbE9iamVjdGlvblJlc3BvbnNlEjUKCW9iamVjdGlvbhgBIAEoCzIiLmxpbmxpLmdvdmVybmFuY2UudjEuUm9sbE9iamVjdGlvbhIvCghlbGVjdGlvbhgCIAEoCzIdLmxpbmxpLmdvdmVybmFuY2UudjEuRWxlY3Rpb24iigEKGE5vbWluYXRlQ2FuZGlkYXRlUmVxdWVzdBITCgtlbGVjdGlvbl9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSEQoJc3RhdGVtZW50GAQgASgJEhsKE3B1YmxpY19uYW1lX2NvbnNlbnQYBSABKAgiTAoZTm9taW5hdGVDYW5kaWRhdGVSZXNwb25zZRIvCghlbGVjdGlvbhgBIAEoCzIdLmxpbmxpLmdvdmVybmFuY2UudjEuRWxlY3Rpb24iKAoRT3BlblZvdGluZ1JlcXVlc3QSEwoLZWxlY3Rpb25faWQYASABKAkiRQoST3BlblZvdGluZ1Jlc3BvbnNlEi8KCGVsZWN0aW9uGAEgASgLMh0ubGlubGkuZ292ZXJuYW5jZS52MS5FbGVjdGlvbiJgChFDYXN0QmFsbG90UmVxdWVzdBITCgtlbGVjdGlvbl9pZBgBIAEoCRIVCg1jYW5kaWRhdGVfaWRzGAIgAygJEh8KF3ByZXZpb3VzX3JlY2VpcHRfc2VjcmV0GAMgASgJIlQKDUJhbGxvdFJlY2VpcHQSEwoLZWxlY3Rpb25faWQYASABKAkSDQoFcm91bmQYAiABKAUSDwoHcmVjZWlwdBgDIAEoCRIOCgZzZWNyZXQYBCABKAkiSQoSQ2FzdEJhbGxvdFJlc3BvbnNlEjMKB3JlY2VpcHQYASABKAsyIi5saW5saS5nb3Zlcm5hbmNlLnYxLkJhbGxvdFJlY2VpcHQipgEKGFJlY29yZFBhcGVyQmFsbG90UmVxdWVzdBITCgtlbGVjdGlvbl9pZBgBIAEoCRIzCgdjaGFubmVsGAIgASgOMiIubGlubGkuZ292ZXJuYW5jZS52MS5CYWxsb3RDaGFubmVsEhQKDGhvdXNlaG9sZF9pZBgDIAEoCRITCgtyZXNpZGVudF9pZBgEIAEoCRIVCg1jYW5kaWRhdGVfaWRzGAUgAygJIlIKGVJlY29yZFBhcGVyQmFsbG90UmVzcG9uc2USDwoHY291bnRlZBgBIAEoCBIPCgdyZWNlaXB0GAIgASgJEhMKC2NvbmZsaWN0X2lkGAMgASgJIikKEkNsb3NlVm90aW5nUmVxdWVzdBITCgtlbGVjdGlvbl9pZBgBIAEoCSJGChNDbG9zZVZvdGluZ1Jlc3BvbnNlEi8KCGVsZWN0aW9uGAEgASgLMh0ubGlubGkuZ292ZXJuYW5jZS52MS5FbGVjdGlvbiJtCg9DYW5kaWRhdGVSZXN1bHQSFAoMY2FuZGlkYXRlX2lkGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRINCgV2b3RlcxgDIAEoAxIPCgdlbGVjdGVkGAQgASgIEg4KBnJlYXNvbhgFIAEoCSL5AQoFVGFsbHkSEwoLZWxlY3Rpb25faWQYASABKAkSDQoFcm91bmQYAiABKAUSEgoKcmVnaXN0ZXJlZBgDIAEoAxIUCgxiYWxsb3RzX2Nhc3QYBCABKAMSDQoFdmFsaWQYBSABKAgSNQoHcmVzdWx0cxgGIAMoCzIkLmxpbmxpLmdvdmVybmFuY2UudjEuQ2FuZGlkYXRlUmVzdWx0EhQKDHNlYXRzX2ZpbGxlZBgHIAEoBRIgChhuZXh0X3JvdW5kX2NhbmRpZGF0ZV9pZHMYCCADKAkSFgoOYmFsbG90c19kaWdlc3QYCSABKAkSDAoEcnVsZRgKIAEoCSIrChRUYWxseUVsZWN0aW9uUmVxdWVzdBITCgtlbGVjdGlvbl9pZBgBIAEoCSJzChVUYWxseUVsZWN0aW9uUmVzcG9uc2USKQoFdGFsbHkYASABKAsyGi5saW5saS5nb3Zlcm5hbmNlLnYxLlRhbGx5Ei8KCGVsZWN0aW9uGAIgASgLMh0ubGlubGkuZ292ZXJuYW5jZS52MS5FbGVjdGlvbiItChZDZXJ0aWZ5RWxlY3Rpb25SZXF1ZXN0EhMKC2VsZWN0aW9uX2lkGAEgASgJIkoKF0NlcnRpZnlFbGVjdGlvblJlc3BvbnNlEi8KCGVsZWN0aW9uGAEgASgLMh0ubGlubGkuZ292ZXJuYW5jZS52MS5FbGVjdGlvbiJuCg1FbGVjdGVkTWVtYmVyEhQKDGNhbmRpZGF0ZV9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSDQoFdm90ZXMYBCABKAMSDQoFcm91bmQYBSABKAUi7AEKDVB1YmxpY1Jlc3VsdHMSEwoLZWxlY3Rpb25faWQYASABKAkSDQoFdGl0bGUYAiABKAkSFQoNc2NvcGVfbm9kZV9pZBgDIAEoCRINCgVzZWF0cxgEIAEoBRIqCgZyb3VuZHMYBSADKAsyGi5saW5saS5nb3Zlcm5hbmNlLnYxLlRhbGx5EjMKB2VsZWN0ZWQYBiADKAsyIi5saW5saS5nb3Zlcm5hbmNlLnYxLkVsZWN0ZWRNZW1iZXISMAoMY2VydGlmaWVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIuChdHZXRQdWJsaWNSZXN1bHRzUmVxdWVzdBITCgtlbGVjdGlvbl9pZBgBIAEoCSJPChhHZXRQdWJsaWNSZXN1bHRzUmVzcG9uc2USMwoHcmVzdWx0cxgBIAEoCzIiLmxpbmxpLmdvdmVybmFuY2UudjEuUHVibGljUmVzdWx0cyJcChdMaXN0QmFsbG90SGFzaGVzUmVxdWVzdBITCgtlbGVjdGlvbl9pZBgBIAEoCRINCgVyb3VuZBgCIAEoBRINCgVsaW1pdBgDIAEoBRIOCgZjdXJzb3IYBCABKAkiTwoYTGlzdEJhbGxvdEhhc2hlc1Jlc3BvbnNlEg4KBmhhc2hlcxgBIAMoCRITCgtuZXh0X2N1cnNvchgCIAEoCRIOCgZkaWdlc3QYAyABKAkiLgoXR2V0TXlWb3RlclN0YXR1c1JlcXVlc3QSEwoLZWxlY3Rpb25faWQYASABKAkiSQoYR2V0TXlWb3RlclN0YXR1c1Jlc3BvbnNlEg8KB29uX3JvbGwYASABKAgSDQoFdm90ZWQYAiABKAgSDQoFcm91bmQYAyABKAUqiwEKDEVsZWN0aW9uTW9kZRIdChlFTEVDVElPTl9NT0RFX1VOU1BFQ0lGSUVEEAASHAoYRUxFQ1RJT05fTU9ERV9BTExfVk9URVJTEAESIAocRUxFQ1RJT05fTU9ERV9IT1VTRUhPTERfUkVQUxACEhwKGEVMRUNUSU9OX01PREVfR1JPVVBfUkVQUxADKocCCg5FbGVjdGlvblN0YXR1cxIfChtFTEVDVElPTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIZChVFTEVDVElPTl9TVEFUVVNfRFJBRlQQARIiCh5FTEVDVElPTl9TVEFUVVNfUk9MTF9QVUJMSVNIRUQQAhIYChRFTEVDVElPTl9TVEFUVVNfT1BFThADEhoKFkVMRUNUSU9OX1NUQVRVU19DTE9TRUQQBBIjCh9FTEVDVElPTl9TVEFUVVNfUlVOT0ZGX1JFUVVJUkVEEAUSHQoZRUxFQ1RJT05fU1RBVFVTX0NFUlRJRklFRBAGEhsKF0VMRUNUSU9OX1NUQVRVU19JTlZBTElEEAcqgAEKDUJhbGxvdENoYW5uZWwSHgoaQkFMTE9UX0NIQU5ORUxfVU5TUEVDSUZJRUQQABIZChVCQUxMT1RfQ0hBTk5FTF9PTkxJTkUQARIYChRCQUxMT1RfQ0hBTk5FTF9QQVBFUhACEhoKFkJBTExPVF9DSEFOTkVMX01FRVRJTkcQAzLiDAoPRWxlY3Rpb25TZXJ2aWNlEmkKDkNyZWF0ZUVsZWN0aW9uEioubGlubGkuZ292ZXJuYW5jZS52MS5DcmVhdGVFbGVjdGlvblJlcXVlc3QaKy5saW5saS5nb3Zlcm5hbmNlLnYxLkNyZWF0ZUVsZWN0aW9uUmVzcG9uc2USYAoLR2V0RWxlY3Rpb24SJy5saW5saS5nb3Zlcm5hbmNlLnYxLkdldEVsZWN0aW9uUmVxdWVzdBooLmxpbmxpLmdvdmVybmFuY2UudjEuR2V0RWxlY3Rpb25SZXNwb25zZRJgCgtQdWJsaXNoUm9sbBInLmxpbmxpLmdvdmVybmFuY2UudjEuUHVibGlzaFJvbGxSZXF1ZXN0GigubGlubGkuZ292ZXJuYW5jZS52MS5QdWJsaXNoUm9sbFJlc3BvbnNlEnUKEkxvZGdlUm9sbE9iamVjdGlvbhIuLmxpbmxpLmdvdmVybmFuY2UudjEuTG9kZ2VSb2xsT2JqZWN0aW9uUmVxdWVzdBovLmxpbmxpLmdvdmVybmFuY2UudjEuTG9kZ2VSb2xsT2JqZWN0aW9uUmVzcG9uc2USeAoTRGVjaWRlUm9sbE9iamVjdGlvbhIvLmxpbmxpLmdvdmVybmFuY2UudjEuRGVjaWRlUm9sbE9iamVjdGlvblJlcXVlc3QaMC5saW5saS5nb3Zlcm5hbmNlLnYxLkRlY2lkZVJvbGxPYmplY3Rpb25SZXNwb25zZRJyChFOb21pbmF0ZUNhbmRpZGF0ZRItLmxpbmxpLmdvdmVybmFuY2UudjEuTm9taW5hdGVDYW5kaWRhdGVSZXF1ZXN0Gi4ubGlubGkuZ292ZXJuYW5jZS52MS5Ob21pbmF0ZUNhbmRpZGF0ZVJlc3BvbnNlEl0KCk9wZW5Wb3RpbmcSJi5saW5saS5nb3Zlcm5hbmNlLnYxLk9wZW5Wb3RpbmdSZXF1ZXN0GicubGlubGkuZ292ZXJuYW5jZS52MS5PcGVuVm90aW5nUmVzcG9uc2USXQoKQ2FzdEJhbGxvdBImLmxpbmxpLmdvdmVybmFuY2UudjEuQ2FzdEJhbGxvdFJlcXVlc3QaJy5saW5saS5nb3Zlcm5hbmNlLnYxLkNhc3RCYWxsb3RSZXNwb25zZRJyChFSZWNvcmRQYXBlckJhbGxvdBItLmxpbmxpLmdvdmVybmFuY2UudjEuUmVjb3JkUGFwZXJCYWxsb3RSZXF1ZXN0Gi4ubGlubGkuZ292ZXJuYW5jZS52MS5SZWNvcmRQYXBlckJhbGxvdFJlc3BvbnNlEmAKC0Nsb3NlVm90aW5nEicubGlubGkuZ292ZXJuYW5jZS52MS5DbG9zZVZvdGluZ1JlcXVlc3QaKC5saW5saS5nb3Zlcm5hbmNlLnYxLkNsb3NlVm90aW5nUmVzcG9uc2USZgoNVGFsbHlFbGVjdGlvbhIpLmxpbmxpLmdvdmVybmFuY2UudjEuVGFsbHlFbGVjdGlvblJlcXVlc3QaKi5saW5saS5nb3Zlcm5hbmNlLnYxLlRhbGx5RWxlY3Rpb25SZXNwb25zZRJsCg9DZXJ0aWZ5RWxlY3Rpb24SKy5saW5saS5nb3Zlcm5hbmNlLnYxLkNlcnRpZnlFbGVjdGlvblJlcXVlc3QaLC5saW5saS5nb3Zlcm5hbmNlLnYxLkNlcnRpZnlFbGVjdGlvblJlc3BvbnNlEm8KEEdldFB1YmxpY1Jlc3VsdHMSLC5saW5saS5nb3Zlcm5hbmNlLnYxLkdldFB1YmxpY1Jlc3VsdHNSZXF1ZXN0Gi0ubGlubGkuZ292ZXJuYW5jZS52MS5HZXRQdWJsaWNSZXN1bHRzUmVzcG9uc2USbwoQTGlzdEJhbGxvdEhhc2hlcxIsLmxpbmxpLmdvdmVybmFuY2UudjEuTGlzdEJhbGxvdEhhc2hlc1JlcXVlc3QaLS5saW5saS5nb3Zlcm5hbmNlLnYxLkxpc3RCYWxsb3RIYXNoZXNSZXNwb25zZRJvChBHZXRNeVZvdGVyU3RhdHVzEiwubGlubGkuZ292ZXJuYW5jZS52MS5HZXRNeVZvdGVyU3RhdHVzUmVxdWVzdBotLmxpbmxpLmdvdmVybmFuY2UudjEuR2V0TXlWb3RlclN0YXR1c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiNsaW5saS9nb3Zlcm5hbmNlL3YxL2VsZWN0aW9ucy5wcm90bxITbGlubGkuZ292ZXJuYW5jZS52MSKCAQoJQ2FuZGlkYXRlEgoKAmlkGAEgASgJEhMKC3Jlc2lkZW50X2lkGAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIRCglzdGF0ZW1lbnQYBCABKAkSGwoTcHVibGljX25hbWVfY29uc2VudBgFIAEoCBIOCgZyb3VuZHMYBiADKAUiywMKCEVsZWN0aW9uEgoKAmlkGAEgASgJEhUKDXNjb3BlX25vZGVfaWQYAiABKAkSFAoMY29tbWl0dGVlX2lkGAMgASgJEg0KBXRpdGxlGAQgASgJEi8KBG1vZGUYBSABKA4yIS5saW5saS5nb3Zlcm5hbmNlLnYxLkVsZWN0aW9uTW9kZRINCgVzZWF0cxgGIAEoBRIUCgxlbGVjdGlvbl9kYXkYByABKAkSFAoMYWxsb3dfcmV2b3RlGAggASgIEjMKBnN0YXR1cxgJIAEoDjIjLmxpbmxpLmdvdmVybmFuY2UudjEuRWxlY3Rpb25TdGF0dXMSNQoRcm9sbF9wdWJsaXNoZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEm9iamVjdGlvbl9kZWFkbGluZRgLIAEoCRIbChNyZWdpc3RlcmVkX2VsZWN0b3JzGAwgASgFEg0KBXJvdW5kGA0gASgFEhIKCnNlYXRzX29wZW4YDiABKAUSMgoKY2FuZGlkYXRlcxgPIAMoCzIeLmxpbmxpLmdvdmVybmFuY2UudjEuQ2FuZGlkYXRlEg8KB3ZlcnNpb24YECABKAMivwEKFUNyZWF0ZUVsZWN0aW9uUmVxdWVzdBIVCg1zY29wZV9ub2RlX2lkGAEgASgJEhQKDGNvbW1pdHRlZV9pZBgCIAEoCRINCgV0aXRsZRgDIAEoCRIvCgRtb2RlGAQgASgOMiEubGlubGkuZ292ZXJuYW5jZS52MS5FbGVjdGlvbk1vZGUSDQoFc2VhdHMYBSABKAUSFAoMZWxlY3Rpb25fZGF5GAYgASgJEhQKDGFsbG93X3Jldm90ZRgHIAEoCCJJChZDcmVhdGVFbGVjdGlvblJlc3BvbnNlEi8KCGVsZWN0aW9uGAEgASgLMh0ubGlubGkuZ292ZXJuYW5jZS52MS5FbGVjdGlvbiIpChJHZXRFbGVjdGlvblJlcXVlc3QSEwoLZWxlY3Rpb25faWQYASABKAkiRgoTR2V0RWxlY3Rpb25SZXNwb25zZRIvCghlbGVjdGlvbhgBIAEoCzIdLmxpbmxpLmdvdmVybmFuY2UudjEuRWxlY3Rpb24iKQoSUHVibGlzaFJvbGxSZXF1ZXN0EhMKC2VsZWN0aW9uX2lkGAEgASgJIkYKE1B1Ymxpc2hSb2xsUmVzcG9uc2USLwoIZWxlY3Rpb24YASABKAsyHS5saW5saS5nb3Zlcm5hbmNlLnYxLkVsZWN0aW9uIsYBCg1Sb2xsT2JqZWN0aW9uEgoKAmlkGAEgASgJEhMKC2VsZWN0aW9uX2lkGAIgASgJEg0KBWNsYWltGAMgASgJEhMKC3Jlc2lkZW50X2lkGAQgASgJEg4KBnJlYXNvbhgFIAEoCRItCglsb2RnZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnN0YXR1cxgHIAEoCRIOCgZhbnN3ZXIYCCABKAkSEQoJZGVjaWRlX2J5GAkgASgJImQKGUxvZGdlUm9sbE9iamVjdGlvblJlcXVlc3QSEwoLZWxlY3Rpb25faWQYASABKAkSDQoFY2xhaW0YAiABKAkSEwoLcmVzaWRlbnRfaWQYAyABKAkSDgoGcmVhc29uGAQgASgJIlMKGkxvZGdlUm9sbE9iamVjdGlvblJlc3BvbnNlEjUKCW9iamVjdGlvbhgBIAEoCzIiLmxpbmxpLmdvdmVybmFuY2UudjEuUm9sbE9iamVjdGlvbiJSChpEZWNpZGVSb2xsT2JqZWN0aW9uUmVxdWVzdBIUCgxvYmplY3Rpb25faWQYASABKAkSDgoGdXBoZWxkGAIgASgIEg4KBmFuc3dlchgDIAEoCSKFAQobRGVjaWRlUm9sbE9iamVjdGlvblJlc3BvbnNlEjUKCW9iamVjdGlvbhgBIAEoCzIiLmxpbmxpLmdvdmVybmFuY2UudjEuUm9sbE9iamVjdGlvbhIvCghlbGVjdGlvbhgCIAEoCzIdLmxpbmxpLmdvdmVybmFuY2UudjEuRWxlY3Rpb24iigEKGE5vbWluYXRlQ2FuZGlkYXRlUmVxdWVzdBITCgtlbGVjdGlvbl9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSEQoJc3RhdGVtZW50GAQgASgJEhsKE3B1YmxpY19uYW1lX2NvbnNlbnQYBSABKAgiTAoZTm9taW5hdGVDYW5kaWRhdGVSZXNwb25zZRIvCghlbGVjdGlvbhgBIAEoCzIdLmxpbmxpLmdvdmVybmFuY2UudjEuRWxlY3Rpb24iKAoRT3BlblZvdGluZ1JlcXVlc3QSEwoLZWxlY3Rpb25faWQYASABKAkiRQoST3BlblZvdGluZ1Jlc3BvbnNlEi8KCGVsZWN0aW9uGAEgASgLMh0ubGlubGkuZ292ZXJuYW5jZS52MS5FbGVjdGlvbiKCAQoRQ2FzdEJhbGxvdFJlcXVlc3QSEwoLZWxlY3Rpb25faWQYASABKAkSFQoNY2FuZGlkYXRlX2lkcxgCIAMoCRIfChdwcmV2aW91c19yZWNlaXB0X3NlY3JldBgDIAEoCRIgChhvbl9iZWhhbGZfb2ZfcmVzaWRlbnRfaWQYBCABKAkiyAEKBVByb3h5EgoKAmlkGAEgASgJEhMKC2VsZWN0aW9uX2lkGAIgASgJEh0KFXByaW5jaXBhbF9yZXNpZGVudF9pZBgDIAEoCRIaChJob2xkZXJfcmVzaWRlbnRfaWQYBCABKAkSEAoIcmVsYXRpb24YBSABKAkSFAoMZG9jdW1lbnRfcmVmGAYgASgJEh4KFnByaW5jaXBhbF9kaXNwbGF5X25hbWUYByABKAkSGwoTaG9sZGVyX2Rpc3BsYXlfbmFtZRgIIAEoCSLLAQoUUmVnaXN0ZXJQcm94eVJlcXVlc3QSEwoLZWxlY3Rpb25faWQYASABKAkSHQoVcHJpbmNpcGFsX3Jlc2lkZW50X2lkGAIgASgJEhoKEmhvbGRlcl9yZXNpZGVudF9pZBgDIAEoCRIQCghyZWxhdGlvbhgEIAEoCRIUCgxkb2N1bWVudF9yZWYYBSABKAkSHgoWcHJpbmNpcGFsX2Rpc3BsYXlfbmFtZRgGIAEoCRIbChNob2xkZXJfZGlzcGxheV9uYW1lGAcgASgJIkIKFVJlZ2lzdGVyUHJveHlSZXNwb25zZRIpCgVwcm94eRgBIAEoCzIaLmxpbmxpLmdvdmVybmFuY2UudjEuUHJveHkiKQoSTGlzdFByb3hpZXNSZXF1ZXN0EhMKC2VsZWN0aW9uX2lkGAEgASgJIkIKE0xpc3RQcm94aWVzUmVzcG9uc2USKwoHcHJveGllcxgBIAMoCzIaLmxpbmxpLmdvdmVybmFuY2UudjEuUHJveHkiVAoNQmFsbG90UmVjZWlwdBITCgtlbGVjdGlvbl9pZBgBIAEoCRINCgVyb3VuZBgCIAEoBRIPCgdyZWNlaXB0GAMgASgJEg4KBnNlY3JldBgEIAEoCSJJChJDYXN0QmFsbG90UmVzcG9uc2USMwoHcmVjZWlwdBgBIAEoCzIiLmxpbmxpLmdvdmVybmFuY2UudjEuQmFsbG90UmVjZWlwdCKmAQoYUmVjb3JkUGFwZXJCYWxsb3RSZXF1ZXN0EhMKC2VsZWN0aW9uX2lkGAEgASgJEjMKB2NoYW5uZWwYAiABKA4yIi5saW5saS5nb3Zlcm5hbmNlLnYxLkJhbGxvdENoYW5uZWwSFAoMaG91c2Vob2xkX2lkGAMgASgJEhMKC3Jlc2lkZW50X2lkGAQgASgJEhUKDWNhbmRpZGF0ZV9pZHMYBSADKAkiUgoZUmVjb3JkUGFwZXJCYWxsb3RSZXNwb25zZRIPCgdjb3VudGVkGAEgASgIEg8KB3JlY2VpcHQYAiABKAkSEwoLY29uZmxpY3RfaWQYAyABKAkiKQoSQ2xvc2VWb3RpbmdSZXF1ZXN0EhMKC2VsZWN0aW9uX2lkGAEgASgJIkYKE0Nsb3NlVm90aW5nUmVzcG9uc2USLwoIZWxlY3Rpb24YASABKAsyHS5saW5saS5nb3Zlcm5hbmNlLnYxLkVsZWN0aW9uIm0KD0NhbmRpZGF0ZVJlc3VsdBIUCgxjYW5kaWRhdGVfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEg0KBXZvdGVzGAMgASgDEg8KB2VsZWN0ZWQYBCABKAgSDgoGcmVhc29uGAUgASgJIvkBCgVUYWxseRITCgtlbGVjdGlvbl9pZBgBIAEoCRINCgVyb3VuZBgCIAEoBRISCgpyZWdpc3RlcmVkGAMgASgDEhQKDGJhbGxvdHNfY2FzdBgEIAEoAxINCgV2YWxpZBgFIAEoCBI1CgdyZXN1bHRzGAYgAygLMiQubGlubGkuZ292ZXJuYW5jZS52MS5DYW5kaWRhdGVSZXN1bHQSFAoMc2VhdHNfZmlsbGVkGAcgASgFEiAKGG5leHRfcm91bmRfY2FuZGlkYXRlX2lkcxgIIAMoCRIWCg5iYWxsb3RzX2RpZ2VzdBgJIAEoCRIMCgRydWxlGAogASgJIisKFFRhbGx5RWxlY3Rpb25SZXF1ZXN0EhMKC2VsZWN0aW9uX2lkGAEgASgJInMKFVRhbGx5RWxlY3Rpb25SZXNwb25zZRIpCgV0YWxseRgBIAEoCzIaLmxpbmxpLmdvdmVybmFuY2UudjEuVGFsbHkSLwoIZWxlY3Rpb24YAiABKAsyHS5saW5saS5nb3Zlcm5hbmNlLnYxLkVsZWN0aW9uIi0KFkNlcnRpZnlFbGVjdGlvblJlcXVlc3QSEwoLZWxlY3Rpb25faWQYASABKAkiSgoXQ2VydGlmeUVsZWN0aW9uUmVzcG9uc2USLwoIZWxlY3Rpb24YASABKAsyHS5saW5saS5nb3Zlcm5hbmNlLnYxLkVsZWN0aW9uIm4KDUVsZWN0ZWRNZW1iZXISFAoMY2FuZGlkYXRlX2lkGAEgASgJEhMKC3Jlc2lkZW50X2lkGAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRINCgV2b3RlcxgEIAEoAxINCgVyb3VuZBgFIAEoBSLsAQoNUHVibGljUmVzdWx0cxITCgtlbGVjdGlvbl9pZBgBIAEoCRINCgV0aXRsZRgCIAEoCRIVCg1zY29wZV9ub2RlX2lkGAMgASgJEg0KBXNlYXRzGAQgASgFEioKBnJvdW5kcxgFIAMoCzIaLmxpbmxpLmdvdmVybmFuY2UudjEuVGFsbHkSMwoHZWxlY3RlZBgGIAMoCzIiLmxpbmxpLmdvdmVybmFuY2UudjEuRWxlY3RlZE1lbWJlchIwCgxjZXJ0aWZpZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIi4KF0dldFB1YmxpY1Jlc3VsdHNSZXF1ZXN0EhMKC2VsZWN0aW9uX2lkGAEgASgJIk8KGEdldFB1YmxpY1Jlc3VsdHNSZXNwb25zZRIzCgdyZXN1bHRzGAEgASgLMiIubGlubGkuZ292ZXJuYW5jZS52MS5QdWJsaWNSZXN1bHRzIlwKF0xpc3RCYWxsb3RIYXNoZXNSZXF1ZXN0EhMKC2VsZWN0aW9uX2lkGAEgASgJEg0KBXJvdW5kGAIgASgFEg0KBWxpbWl0GAMgASgFEg4KBmN1cnNvchgEIAEoCSJPChhMaXN0QmFsbG90SGFzaGVzUmVzcG9uc2USDgoGaGFzaGVzGAEgAygJEhMKC25leHRfY3Vyc29yGAIgASgJEg4KBmRpZ2VzdBgDIAEoCSIuChdHZXRNeVZvdGVyU3RhdHVzUmVxdWVzdBITCgtlbGVjdGlvbl9pZBgBIAEoCSJJChhHZXRNeVZvdGVyU3RhdHVzUmVzcG9uc2USDwoHb25fcm9sbBgBIAEoCBINCgV2b3RlZBgCIAEoCBINCgVyb3VuZBgDIAEoBSqLAQoMRWxlY3Rpb25Nb2RlEh0KGUVMRUNUSU9OX01PREVfVU5TUEVDSUZJRUQQABIcChhFTEVDVElPTl9NT0RFX0FMTF9WT1RFUlMQARIgChxFTEVDVElPTl9NT0RFX0hPVVNFSE9MRF9SRVBTEAISHAoYRUxFQ1RJT05fTU9ERV9HUk9VUF9SRVBTEAMqhwIKDkVsZWN0aW9uU3RhdHVzEh8KG0VMRUNUSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEhkKFUVMRUNUSU9OX1NUQVRVU19EUkFGVBABEiIKHkVMRUNUSU9OX1NUQVRVU19ST0xMX1BVQkxJU0hFRBACEhgKFEVMRUNUSU9OX1NUQVRVU19PUEVOEAMSGgoWRUxFQ1RJT05fU1RBVFVTX0NMT1NFRBAEEiMKH0VMRUNUSU9OX1NUQVRVU19SVU5PRkZfUkVRVUlSRUQQBRIdChlFTEVDVElPTl9TVEFUVVNfQ0VSVElGSUVEEAYSGwoXRUxFQ1RJT05fU1RBVFVTX0lOVkFMSUQQByqAAQoNQmFsbG90Q2hhbm5lbBIeChpCQUxMT1RfQ0hBTk5FTF9VTlNQRUNJRklFRBAAEhkKFUJBTExPVF9DSEFOTkVMX09OTElORRABEhgKFEJBTExPVF9DSEFOTkVMX1BBUEVSEAISGgoWQkFMTE9UX0NIQU5ORUxfTUVFVElORxADMqwOCg9FbGVjdGlvblNlcnZpY2USaQoOQ3JlYXRlRWxlY3Rpb24SKi5saW5saS5nb3Zlcm5hbmNlLnYxLkNyZWF0ZUVsZWN0aW9uUmVxdWVzdBorLmxpbmxpLmdvdmVybmFuY2UudjEuQ3JlYXRlRWxlY3Rpb25SZXNwb25zZRJgCgtHZXRFbGVjdGlvbhInLmxpbmxpLmdvdmVybmFuY2UudjEuR2V0RWxlY3Rpb25SZXF1ZXN0GigubGlubGkuZ292ZXJuYW5jZS52MS5HZXRFbGVjdGlvblJlc3BvbnNlEmAKC1B1Ymxpc2hSb2xsEicubGlubGkuZ292ZXJuYW5jZS52MS5QdWJsaXNoUm9sbFJlcXVlc3QaKC5saW5saS5nb3Zlcm5hbmNlLnYxLlB1Ymxpc2hSb2xsUmVzcG9uc2USdQoSTG9kZ2VSb2xsT2JqZWN0aW9uEi4ubGlubGkuZ292ZXJuYW5jZS52MS5Mb2RnZVJvbGxPYmplY3Rpb25SZXF1ZXN0Gi8ubGlubGkuZ292ZXJuYW5jZS52MS5Mb2RnZVJvbGxPYmplY3Rpb25SZXNwb25zZRJ4ChNEZWNpZGVSb2xsT2JqZWN0aW9uEi8ubGlubGkuZ292ZXJuYW5jZS52MS5EZWNpZGVSb2xsT2JqZWN0aW9uUmVxdWVzdBowLmxpbmxpLmdvdmVybmFuY2UudjEuRGVjaWRlUm9sbE9iamVjdGlvblJlc3BvbnNlEnIKEU5vbWluYXRlQ2FuZGlkYXRlEi0ubGlubGkuZ292ZXJuYW5jZS52MS5Ob21pbmF0ZUNhbmRpZGF0ZVJlcXVlc3QaLi5saW5saS5nb3Zlcm5hbmNlLnYxLk5vbWluYXRlQ2FuZGlkYXRlUmVzcG9uc2USXQoKT3BlblZvdGluZxImLmxpbmxpLmdvdmVybmFuY2UudjEuT3BlblZvdGluZ1JlcXVlc3QaJy5saW5saS5nb3Zlcm5hbmNlLnYxLk9wZW5Wb3RpbmdSZXNwb25zZRJdCgpDYXN0QmFsbG90EiYubGlubGkuZ292ZXJuYW5jZS52MS5DYXN0QmFsbG90UmVxdWVzdBonLmxpbmxpLmdvdmVybmFuY2UudjEuQ2FzdEJhbGxvdFJlc3BvbnNlEnIKEVJlY29yZFBhcGVyQmFsbG90Ei0ubGlubGkuZ292ZXJuYW5jZS52MS5SZWNvcmRQYXBlckJhbGxvdFJlcXVlc3QaLi5saW5saS5nb3Zlcm5hbmNlLnYxLlJlY29yZFBhcGVyQmFsbG90UmVzcG9uc2USYAoLQ2xvc2VWb3RpbmcSJy5saW5saS5nb3Zlcm5hbmNlLnYxLkNsb3NlVm90aW5nUmVxdWVzdBooLmxpbmxpLmdvdmVybmFuY2UudjEuQ2xvc2VWb3RpbmdSZXNwb25zZRJmCg1UYWxseUVsZWN0aW9uEikubGlubGkuZ292ZXJuYW5jZS52MS5UYWxseUVsZWN0aW9uUmVxdWVzdBoqLmxpbmxpLmdvdmVybmFuY2UudjEuVGFsbHlFbGVjdGlvblJlc3BvbnNlEmwKD0NlcnRpZnlFbGVjdGlvbhIrLmxpbmxpLmdvdmVybmFuY2UudjEuQ2VydGlmeUVsZWN0aW9uUmVxdWVzdBosLmxpbmxpLmdvdmVybmFuY2UudjEuQ2VydGlmeUVsZWN0aW9uUmVzcG9uc2USbwoQR2V0UHVibGljUmVzdWx0cxIsLmxpbmxpLmdvdmVybmFuY2UudjEuR2V0UHVibGljUmVzdWx0c1JlcXVlc3QaLS5saW5saS5nb3Zlcm5hbmNlLnYxLkdldFB1YmxpY1Jlc3VsdHNSZXNwb25zZRJvChBMaXN0QmFsbG90SGFzaGVzEiwubGlubGkuZ292ZXJuYW5jZS52MS5MaXN0QmFsbG90SGFzaGVzUmVxdWVzdBotLmxpbmxpLmdvdmVybmFuY2UudjEuTGlzdEJhbGxvdEhhc2hlc1Jlc3BvbnNlEm8KEEdldE15Vm90ZXJTdGF0dXMSLC5saW5saS5nb3Zlcm5hbmNlLnYxLkdldE15Vm90ZXJTdGF0dXNSZXF1ZXN0Gi0ubGlubGkuZ292ZXJuYW5jZS52MS5HZXRNeVZvdGVyU3RhdHVzUmVzcG9uc2USZgoNUmVnaXN0ZXJQcm94eRIpLmxpbmxpLmdvdmVybmFuY2UudjEuUmVnaXN0ZXJQcm94eVJlcXVlc3QaKi5saW5saS5nb3Zlcm5hbmNlLnYxLlJlZ2lzdGVyUHJveHlSZXNwb25zZRJgCgtMaXN0UHJveGllcxInLmxpbmxpLmdvdmVybmFuY2UudjEuTGlzdFByb3hpZXNSZXF1ZXN0GigubGlubGkuZ292ZXJuYW5jZS52MS5MaXN0UHJveGllc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message linli.governance.v1.Candidate
@@ -971,6 +971,13 @@ export type CastBallotRequest = Message<"linli.governance.v1.CastBallotRequest">
    * @generated from field: string previous_receipt_secret = 3;
    */
   previousReceiptSecret: string;
+
+  /**
+   * A registered proxy holder votes for this elector instead of for themself (VC-6).
+   *
+   * @generated from field: string on_behalf_of_resident_id = 4;
+   */
+  onBehalfOfResidentId: string;
 };
 
 /**
@@ -995,6 +1002,13 @@ export type CastBallotRequestJson = {
    * @generated from field: string previous_receipt_secret = 3;
    */
   previousReceiptSecret?: string;
+
+  /**
+   * A registered proxy holder votes for this elector instead of for themself (VC-6).
+   *
+   * @generated from field: string on_behalf_of_resident_id = 4;
+   */
+  onBehalfOfResidentId?: string;
 };
 
 /**
@@ -1003,6 +1017,287 @@ export type CastBallotRequestJson = {
  */
 export const CastBallotRequestSchema: GenMessage<CastBallotRequest, {jsonType: CastBallotRequestJson}> = /*@__PURE__*/
   messageDesc(file_linli_governance_v1_elections, 17);
+
+/**
+ * Proxy: an elector authorised a close relative with voting rights to vote for them (VC-6).
+ *
+ * @generated from message linli.governance.v1.Proxy
+ */
+export type Proxy = Message<"linli.governance.v1.Proxy"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string election_id = 2;
+   */
+  electionId: string;
+
+  /**
+   * @generated from field: string principal_resident_id = 3;
+   */
+  principalResidentId: string;
+
+  /**
+   * @generated from field: string holder_resident_id = 4;
+   */
+  holderResidentId: string;
+
+  /**
+   * "spouse", "parent", "child", "sibling", "grandparent", "grandchild".
+   *
+   * @generated from field: string relation = 5;
+   */
+  relation: string;
+
+  /**
+   * Reference of the written authorisation (kept by the committee).
+   *
+   * @generated from field: string document_ref = 6;
+   */
+  documentRef: string;
+
+  /**
+   * As the caller may see them: masked on the public list (PI-3).
+   *
+   * @generated from field: string principal_display_name = 7;
+   */
+  principalDisplayName: string;
+
+  /**
+   * @generated from field: string holder_display_name = 8;
+   */
+  holderDisplayName: string;
+};
+
+/**
+ * Proxy: an elector authorised a close relative with voting rights to vote for them (VC-6).
+ *
+ * @generated from message linli.governance.v1.Proxy
+ */
+export type ProxyJson = {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id?: string;
+
+  /**
+   * @generated from field: string election_id = 2;
+   */
+  electionId?: string;
+
+  /**
+   * @generated from field: string principal_resident_id = 3;
+   */
+  principalResidentId?: string;
+
+  /**
+   * @generated from field: string holder_resident_id = 4;
+   */
+  holderResidentId?: string;
+
+  /**
+   * "spouse", "parent", "child", "sibling", "grandparent", "grandchild".
+   *
+   * @generated from field: string relation = 5;
+   */
+  relation?: string;
+
+  /**
+   * Reference of the written authorisation (kept by the committee).
+   *
+   * @generated from field: string document_ref = 6;
+   */
+  documentRef?: string;
+
+  /**
+   * As the caller may see them: masked on the public list (PI-3).
+   *
+   * @generated from field: string principal_display_name = 7;
+   */
+  principalDisplayName?: string;
+
+  /**
+   * @generated from field: string holder_display_name = 8;
+   */
+  holderDisplayName?: string;
+};
+
+/**
+ * Describes the message linli.governance.v1.Proxy.
+ * Use `create(ProxySchema)` to create a new message.
+ */
+export const ProxySchema: GenMessage<Proxy, {jsonType: ProxyJson}> = /*@__PURE__*/
+  messageDesc(file_linli_governance_v1_elections, 18);
+
+/**
+ * @generated from message linli.governance.v1.RegisterProxyRequest
+ */
+export type RegisterProxyRequest = Message<"linli.governance.v1.RegisterProxyRequest"> & {
+  /**
+   * @generated from field: string election_id = 1;
+   */
+  electionId: string;
+
+  /**
+   * @generated from field: string principal_resident_id = 2;
+   */
+  principalResidentId: string;
+
+  /**
+   * @generated from field: string holder_resident_id = 3;
+   */
+  holderResidentId: string;
+
+  /**
+   * @generated from field: string relation = 4;
+   */
+  relation: string;
+
+  /**
+   * @generated from field: string document_ref = 5;
+   */
+  documentRef: string;
+
+  /**
+   * @generated from field: string principal_display_name = 6;
+   */
+  principalDisplayName: string;
+
+  /**
+   * @generated from field: string holder_display_name = 7;
+   */
+  holderDisplayName: string;
+};
+
+/**
+ * @generated from message linli.governance.v1.RegisterProxyRequest
+ */
+export type RegisterProxyRequestJson = {
+  /**
+   * @generated from field: string election_id = 1;
+   */
+  electionId?: string;
+
+  /**
+   * @generated from field: string principal_resident_id = 2;
+   */
+  principalResidentId?: string;
+
+  /**
+   * @generated from field: string holder_resident_id = 3;
+   */
+  holderResidentId?: string;
+
+  /**
+   * @generated from field: string relation = 4;
+   */
+  relation?: string;
+
+  /**
+   * @generated from field: string document_ref = 5;
+   */
+  documentRef?: string;
+
+  /**
+   * @generated from field: string principal_display_name = 6;
+   */
+  principalDisplayName?: string;
+
+  /**
+   * @generated from field: string holder_display_name = 7;
+   */
+  holderDisplayName?: string;
+};
+
+/**
+ * Describes the message linli.governance.v1.RegisterProxyRequest.
+ * Use `create(RegisterProxyRequestSchema)` to create a new message.
+ */
+export const RegisterProxyRequestSchema: GenMessage<RegisterProxyRequest, {jsonType: RegisterProxyRequestJson}> = /*@__PURE__*/
+  messageDesc(file_linli_governance_v1_elections, 19);
+
+/**
+ * @generated from message linli.governance.v1.RegisterProxyResponse
+ */
+export type RegisterProxyResponse = Message<"linli.governance.v1.RegisterProxyResponse"> & {
+  /**
+   * @generated from field: linli.governance.v1.Proxy proxy = 1;
+   */
+  proxy?: Proxy | undefined;
+};
+
+/**
+ * @generated from message linli.governance.v1.RegisterProxyResponse
+ */
+export type RegisterProxyResponseJson = {
+  /**
+   * @generated from field: linli.governance.v1.Proxy proxy = 1;
+   */
+  proxy?: ProxyJson;
+};
+
+/**
+ * Describes the message linli.governance.v1.RegisterProxyResponse.
+ * Use `create(RegisterProxyResponseSchema)` to create a new message.
+ */
+export const RegisterProxyResponseSchema: GenMessage<RegisterProxyResponse, {jsonType: RegisterProxyResponseJson}> = /*@__PURE__*/
+  messageDesc(file_linli_governance_v1_elections, 20);
+
+/**
+ * @generated from message linli.governance.v1.ListProxiesRequest
+ */
+export type ListProxiesRequest = Message<"linli.governance.v1.ListProxiesRequest"> & {
+  /**
+   * @generated from field: string election_id = 1;
+   */
+  electionId: string;
+};
+
+/**
+ * @generated from message linli.governance.v1.ListProxiesRequest
+ */
+export type ListProxiesRequestJson = {
+  /**
+   * @generated from field: string election_id = 1;
+   */
+  electionId?: string;
+};
+
+/**
+ * Describes the message linli.governance.v1.ListProxiesRequest.
+ * Use `create(ListProxiesRequestSchema)` to create a new message.
+ */
+export const ListProxiesRequestSchema: GenMessage<ListProxiesRequest, {jsonType: ListProxiesRequestJson}> = /*@__PURE__*/
+  messageDesc(file_linli_governance_v1_elections, 21);
+
+/**
+ * @generated from message linli.governance.v1.ListProxiesResponse
+ */
+export type ListProxiesResponse = Message<"linli.governance.v1.ListProxiesResponse"> & {
+  /**
+   * @generated from field: repeated linli.governance.v1.Proxy proxies = 1;
+   */
+  proxies: Proxy[];
+};
+
+/**
+ * @generated from message linli.governance.v1.ListProxiesResponse
+ */
+export type ListProxiesResponseJson = {
+  /**
+   * @generated from field: repeated linli.governance.v1.Proxy proxies = 1;
+   */
+  proxies?: ProxyJson[];
+};
+
+/**
+ * Describes the message linli.governance.v1.ListProxiesResponse.
+ * Use `create(ListProxiesResponseSchema)` to create a new message.
+ */
+export const ListProxiesResponseSchema: GenMessage<ListProxiesResponse, {jsonType: ListProxiesResponseJson}> = /*@__PURE__*/
+  messageDesc(file_linli_governance_v1_elections, 22);
 
 /**
  * BallotReceipt: `receipt` is the ballot's hash as published in the list; `secret` proves it (sha256(secret) =
@@ -1065,7 +1360,7 @@ export type BallotReceiptJson = {
  * Use `create(BallotReceiptSchema)` to create a new message.
  */
 export const BallotReceiptSchema: GenMessage<BallotReceipt, {jsonType: BallotReceiptJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 18);
+  messageDesc(file_linli_governance_v1_elections, 23);
 
 /**
  * @generated from message linli.governance.v1.CastBallotResponse
@@ -1092,7 +1387,7 @@ export type CastBallotResponseJson = {
  * Use `create(CastBallotResponseSchema)` to create a new message.
  */
 export const CastBallotResponseSchema: GenMessage<CastBallotResponse, {jsonType: CastBallotResponseJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 19);
+  messageDesc(file_linli_governance_v1_elections, 24);
 
 /**
  * RecordPaperBallotRequest: a teller enters a paper or meeting ballot for an elector of the roll.
@@ -1167,7 +1462,7 @@ export type RecordPaperBallotRequestJson = {
  * Use `create(RecordPaperBallotRequestSchema)` to create a new message.
  */
 export const RecordPaperBallotRequestSchema: GenMessage<RecordPaperBallotRequest, {jsonType: RecordPaperBallotRequestJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 20);
+  messageDesc(file_linli_governance_v1_elections, 25);
 
 /**
  * @generated from message linli.governance.v1.RecordPaperBallotResponse
@@ -1220,7 +1515,7 @@ export type RecordPaperBallotResponseJson = {
  * Use `create(RecordPaperBallotResponseSchema)` to create a new message.
  */
 export const RecordPaperBallotResponseSchema: GenMessage<RecordPaperBallotResponse, {jsonType: RecordPaperBallotResponseJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 21);
+  messageDesc(file_linli_governance_v1_elections, 26);
 
 /**
  * @generated from message linli.governance.v1.CloseVotingRequest
@@ -1247,7 +1542,7 @@ export type CloseVotingRequestJson = {
  * Use `create(CloseVotingRequestSchema)` to create a new message.
  */
 export const CloseVotingRequestSchema: GenMessage<CloseVotingRequest, {jsonType: CloseVotingRequestJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 22);
+  messageDesc(file_linli_governance_v1_elections, 27);
 
 /**
  * @generated from message linli.governance.v1.CloseVotingResponse
@@ -1274,7 +1569,7 @@ export type CloseVotingResponseJson = {
  * Use `create(CloseVotingResponseSchema)` to create a new message.
  */
 export const CloseVotingResponseSchema: GenMessage<CloseVotingResponse, {jsonType: CloseVotingResponseJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 23);
+  messageDesc(file_linli_governance_v1_elections, 28);
 
 /**
  * @generated from message linli.governance.v1.CandidateResult
@@ -1345,7 +1640,7 @@ export type CandidateResultJson = {
  * Use `create(CandidateResultSchema)` to create a new message.
  */
 export const CandidateResultSchema: GenMessage<CandidateResult, {jsonType: CandidateResultJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 24);
+  messageDesc(file_linli_governance_v1_elections, 29);
 
 /**
  * Tally of one round: validity (2*ballots_cast > registered) and winners (2*votes > ballots_cast).
@@ -1478,7 +1773,7 @@ export type TallyJson = {
  * Use `create(TallySchema)` to create a new message.
  */
 export const TallySchema: GenMessage<Tally, {jsonType: TallyJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 25);
+  messageDesc(file_linli_governance_v1_elections, 30);
 
 /**
  * @generated from message linli.governance.v1.TallyElectionRequest
@@ -1505,7 +1800,7 @@ export type TallyElectionRequestJson = {
  * Use `create(TallyElectionRequestSchema)` to create a new message.
  */
 export const TallyElectionRequestSchema: GenMessage<TallyElectionRequest, {jsonType: TallyElectionRequestJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 26);
+  messageDesc(file_linli_governance_v1_elections, 31);
 
 /**
  * @generated from message linli.governance.v1.TallyElectionResponse
@@ -1542,7 +1837,7 @@ export type TallyElectionResponseJson = {
  * Use `create(TallyElectionResponseSchema)` to create a new message.
  */
 export const TallyElectionResponseSchema: GenMessage<TallyElectionResponse, {jsonType: TallyElectionResponseJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 27);
+  messageDesc(file_linli_governance_v1_elections, 32);
 
 /**
  * @generated from message linli.governance.v1.CertifyElectionRequest
@@ -1569,7 +1864,7 @@ export type CertifyElectionRequestJson = {
  * Use `create(CertifyElectionRequestSchema)` to create a new message.
  */
 export const CertifyElectionRequestSchema: GenMessage<CertifyElectionRequest, {jsonType: CertifyElectionRequestJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 28);
+  messageDesc(file_linli_governance_v1_elections, 33);
 
 /**
  * @generated from message linli.governance.v1.CertifyElectionResponse
@@ -1596,7 +1891,7 @@ export type CertifyElectionResponseJson = {
  * Use `create(CertifyElectionResponseSchema)` to create a new message.
  */
 export const CertifyElectionResponseSchema: GenMessage<CertifyElectionResponse, {jsonType: CertifyElectionResponseJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 29);
+  messageDesc(file_linli_governance_v1_elections, 34);
 
 /**
  * @generated from message linli.governance.v1.ElectedMember
@@ -1663,7 +1958,7 @@ export type ElectedMemberJson = {
  * Use `create(ElectedMemberSchema)` to create a new message.
  */
 export const ElectedMemberSchema: GenMessage<ElectedMember, {jsonType: ElectedMemberJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 30);
+  messageDesc(file_linli_governance_v1_elections, 35);
 
 /**
  * PublicResults: what the notice board shows. Names are masked unless the candidate consented (PI-3).
@@ -1754,7 +2049,7 @@ export type PublicResultsJson = {
  * Use `create(PublicResultsSchema)` to create a new message.
  */
 export const PublicResultsSchema: GenMessage<PublicResults, {jsonType: PublicResultsJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 31);
+  messageDesc(file_linli_governance_v1_elections, 36);
 
 /**
  * @generated from message linli.governance.v1.GetPublicResultsRequest
@@ -1781,7 +2076,7 @@ export type GetPublicResultsRequestJson = {
  * Use `create(GetPublicResultsRequestSchema)` to create a new message.
  */
 export const GetPublicResultsRequestSchema: GenMessage<GetPublicResultsRequest, {jsonType: GetPublicResultsRequestJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 32);
+  messageDesc(file_linli_governance_v1_elections, 37);
 
 /**
  * @generated from message linli.governance.v1.GetPublicResultsResponse
@@ -1808,7 +2103,7 @@ export type GetPublicResultsResponseJson = {
  * Use `create(GetPublicResultsResponseSchema)` to create a new message.
  */
 export const GetPublicResultsResponseSchema: GenMessage<GetPublicResultsResponse, {jsonType: GetPublicResultsResponseJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 33);
+  messageDesc(file_linli_governance_v1_elections, 38);
 
 /**
  * @generated from message linli.governance.v1.ListBallotHashesRequest
@@ -1865,7 +2160,7 @@ export type ListBallotHashesRequestJson = {
  * Use `create(ListBallotHashesRequestSchema)` to create a new message.
  */
 export const ListBallotHashesRequestSchema: GenMessage<ListBallotHashesRequest, {jsonType: ListBallotHashesRequestJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 34);
+  messageDesc(file_linli_governance_v1_elections, 39);
 
 /**
  * @generated from message linli.governance.v1.ListBallotHashesResponse
@@ -1912,7 +2207,7 @@ export type ListBallotHashesResponseJson = {
  * Use `create(ListBallotHashesResponseSchema)` to create a new message.
  */
 export const ListBallotHashesResponseSchema: GenMessage<ListBallotHashesResponse, {jsonType: ListBallotHashesResponseJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 35);
+  messageDesc(file_linli_governance_v1_elections, 40);
 
 /**
  * @generated from message linli.governance.v1.GetMyVoterStatusRequest
@@ -1939,7 +2234,7 @@ export type GetMyVoterStatusRequestJson = {
  * Use `create(GetMyVoterStatusRequestSchema)` to create a new message.
  */
 export const GetMyVoterStatusRequestSchema: GenMessage<GetMyVoterStatusRequest, {jsonType: GetMyVoterStatusRequestJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 36);
+  messageDesc(file_linli_governance_v1_elections, 41);
 
 /**
  * @generated from message linli.governance.v1.GetMyVoterStatusResponse
@@ -1986,7 +2281,7 @@ export type GetMyVoterStatusResponseJson = {
  * Use `create(GetMyVoterStatusResponseSchema)` to create a new message.
  */
 export const GetMyVoterStatusResponseSchema: GenMessage<GetMyVoterStatusResponse, {jsonType: GetMyVoterStatusResponseJson}> = /*@__PURE__*/
-  messageDesc(file_linli_governance_v1_elections, 37);
+  messageDesc(file_linli_governance_v1_elections, 42);
 
 /**
  * ElectionMode (RC-4): exactly one per election.
@@ -2263,6 +2558,24 @@ export const ElectionService: GenService<{
     methodKind: "unary";
     input: typeof GetMyVoterStatusRequestSchema;
     output: typeof GetMyVoterStatusResponseSchema;
+  },
+  /**
+   * @generated from rpc linli.governance.v1.ElectionService.RegisterProxy
+   */
+  registerProxy: {
+    methodKind: "unary";
+    input: typeof RegisterProxyRequestSchema;
+    output: typeof RegisterProxyResponseSchema;
+  },
+  /**
+   * The published list of proxies (VC-6), names masked.
+   *
+   * @generated from rpc linli.governance.v1.ElectionService.ListProxies
+   */
+  listProxies: {
+    methodKind: "unary";
+    input: typeof ListProxiesRequestSchema;
+    output: typeof ListProxiesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_linli_governance_v1_elections, 0);
