@@ -261,9 +261,6 @@ export class ElectedMemberDto {
   @ApiProperty({ format: 'uuid' })
   candidateId: string;
 
-  @ApiProperty({ format: 'uuid' })
-  residentId: string;
-
   @ApiProperty({ example: '王*芳', description: 'Masked unless the candidate consented (PI-3)' })
   displayName: string;
 

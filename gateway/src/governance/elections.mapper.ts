@@ -119,7 +119,6 @@ export function toPublicResultsDto(r: PublicResults): PublicResultsDto {
     rounds: r.rounds.map(toTallyDto),
     elected: r.elected.map((m) => ({
       candidateId: m.candidateId,
-      residentId: m.residentId,
       displayName: m.displayName,
       votes: Number(m.votes),
       round: m.round,
