@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
+import { fromJson, toJson } from '@bufbuild/protobuf';
+import { HouseholdRegisteredSchema, MemberRelation, ResidentJoinedSchema } from '@linli/contracts';
 import { PiiCipher, composeResidentId } from '@linli/privacy';
 import { testLogger } from '@linli/testing';
 import { importHouseholds } from '../src/imports/households.import.js';
@@ -85,6 +87,26 @@ describe('bulk households import from CSV and Excel (real PostgreSQL)', () => {
     const dump = JSON.stringify(await ds().query('SELECT * FROM residents'));
     expect(dump).not.toContain(parent);
     expect(dump).not.toContain('13800000001');
+    // The events are proto3 JSON exactly as toJson writes it, and carry no personal data.
+    const events: Array<{ type: string; payload: object }> = await ds().query(
+      `SELECT type, payload FROM outbox WHERE type IN ($1, $2) ORDER BY id`,
+      [ResidentJoinedSchema.typeName, HouseholdRegisteredSchema.typeName],
+    );
+    const joined = events.filter((e) => e.type === ResidentJoinedSchema.typeName);
+    expect(joined).toHaveLength(4);
+    for (const e of joined)
+      expect(toJson(ResidentJoinedSchema, fromJson(ResidentJoinedSchema, e.payload))).toEqual(e.payload);
+    expect(joined.map((e) => fromJson(ResidentJoinedSchema, e.payload).relation)).toContain(
+      MemberRelation.HEAD,
+    );
+    const registered = events.filter((e) => e.type === HouseholdRegisteredSchema.typeName);
+    expect(registered.length).toBeGreaterThanOrEqual(3);
+    for (const e of registered) {
+      const event = fromJson(HouseholdRegisteredSchema, e.payload);
+      expect(toJson(HouseholdRegisteredSchema, event)).toEqual(e.payload);
+      expect(event.nodePath.at(-1)).toBe(event.nodeId);
+    }
+    expect(JSON.stringify(events)).not.toContain(parent);
     const again = await run(file);
     expect(again).toMatchObject({ status: 'completed', imported: 0, skipped: 4 });
   });

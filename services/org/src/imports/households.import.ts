@@ -1,12 +1,18 @@
 import { basename } from 'node:path';
-import { create } from '@bufbuild/protobuf';
-import { timestampNow } from '@bufbuild/protobuf/wkt';
-import { HouseholdRegisteredSchema, MemberRelation, ResidentJoinedSchema } from '@linli/contracts';
-import { appendManyToOutbox } from '@linli/messaging';
+import { enumToJson, toJson } from '@bufbuild/protobuf';
+import { TimestampSchema, timestampNow } from '@bufbuild/protobuf/wkt';
+import {
+  HouseholdRegisteredSchema,
+  MemberRelation,
+  MemberRelationSchema,
+  ResidentJoinedSchema,
+} from '@linli/contracts';
+import { outboxRowTemplate } from '@linli/messaging';
 import type { Logger } from '@linli/observability';
 import { newId } from '@linli/persistence';
 import { PiiCipher, ageOn, dateTurning, maskId, maskMobile } from '@linli/privacy';
 import type { DataSource, EntityManager } from 'typeorm';
+import { copyIn, copyRow } from '../database/bulk.js';
 import { idsOfPath, pathLabel } from '../nodes/node.js';
 import { NodeHistoryRepository } from '../nodes/nodes.repository.js';
 import { checkRow, missingColumns, type HouseholdRow, type RowError } from './household-row.js';
@@ -186,67 +192,82 @@ export async function importHouseholds(
     };
   }
 
-  // Pass 2: write in batches, resumable.
+  // Pass 2: write in batches, resumable. While one batch is written (its own transaction), the next is read,
+  // encrypted and laid out for COPY.
   const resumeFrom = previous?.committed_rows ?? 0;
   await dataSource.query(
     `UPDATE import_jobs SET status = 'importing', total_rows = $2, updated_at = now() WHERE id = $1`,
     [jobId, total],
   );
-  const history = new NodeHistoryRepository(dataSource);
-  const nodeCache = new Map<string, { id: string; path: string }>();
-  const householdCache = new Map<string, string>();
+  const ctx: BatchContext = {
+    cipher,
+    history: new NodeHistoryRepository(dataSource),
+    communities,
+    nodeCache: new Map(),
+    householdCache: new Map(),
+    actor: options.actor ?? null,
+    today,
+    outbox: {
+      joined: outboxRowTemplate(ResidentJoinedSchema, { actorSubject: options.actor ?? undefined }),
+      registered: outboxRowTemplate(HouseholdRegisteredSchema, { actorSubject: options.actor ?? undefined }),
+    },
+  };
   let index = 0;
   let batch: HouseholdRow[] = [];
   let imported = 0;
   let skipped = 0;
+  let pending: Promise<void> = Promise.resolve();
   const flush = async () => {
     if (batch.length === 0) return;
-    const rows = batch;
+    const prepared = prepareBatch(batch, ctx);
     batch = [];
     const upTo = index;
-    try {
-      const result = await dataSource.transaction(async (manager) => {
-        const r = await writeBatch(manager, rows, {
-          cipher,
-          history,
-          communities,
-          nodeCache,
-          householdCache,
-          actor: options.actor ?? null,
-          today,
+    await pending;
+    const written = (async () => {
+      try {
+        const result = await dataSource.transaction(async (manager) => {
+          // Safe without waiting for the WAL flush: the batch and how far the file got commit together, so after
+          // a crash a re-run resumes from whichever batch is durable.
+          await manager.query(`SET LOCAL synchronous_commit = off`);
+          const r = await writeBatch(manager, prepared, ctx);
+          // How far the file is done commits with the rows themselves: a re-run resumes exactly here.
+          await manager.query(
+            `UPDATE import_jobs SET committed_rows = $2, imported = imported + $3, skipped = skipped + $4, updated_at = now()
+              WHERE id = $1`,
+            [jobId, upTo, r.imported, r.skipped],
+          );
+          return r;
         });
-        // How far the file is done commits with the rows themselves: a re-run resumes exactly here.
-        await manager.query(
-          `UPDATE import_jobs SET committed_rows = $2, imported = imported + $3, skipped = skipped + $4, updated_at = now()
-            WHERE id = $1`,
-          [jobId, upTo, r.imported, r.skipped],
-        );
-        return r;
-      });
-      imported += result.imported;
-      skipped += result.skipped;
-    } catch (e) {
-      // The batch rolled back as a whole; the caches may hold ids from it.
-      nodeCache.clear();
-      householdCache.clear();
-      await dataSource.query(`UPDATE import_jobs SET status = 'failed', updated_at = now() WHERE id = $1`, [
-        jobId,
-      ]);
-      throw e;
-    }
-    options.onProgress?.('importing', upTo, total);
+        imported += result.imported;
+        skipped += result.skipped;
+      } catch (e) {
+        // The batch rolled back as a whole; the caches may hold ids from it.
+        ctx.nodeCache.clear();
+        ctx.householdCache.clear();
+        await dataSource.query(`UPDATE import_jobs SET status = 'failed', updated_at = now() WHERE id = $1`, [
+          jobId,
+        ]);
+        throw e;
+      }
+      options.onProgress?.('importing', upTo, total);
+    })();
+    written.catch(() => undefined); // awaited by the next flush; no unhandled rejection meanwhile
+    pending = written;
   };
   for await (const { line, raw } of readRows(options.file)) {
     index++;
     if (index <= resumeFrom) continue;
     batch.push(checkRow(raw, line, today).row!);
     if (batch.length >= batchSize) {
-      if (options.signal?.aborted)
+      if (options.signal?.aborted) {
+        await pending;
         throw new Error('import interrupted; it resumes from the last committed batch');
+      }
       await flush();
     }
   }
   await flush();
+  await pending;
   await dataSource.query(`UPDATE import_jobs SET status = 'completed', updated_at = now() WHERE id = $1`, [
     jobId,
   ]);
@@ -275,6 +296,68 @@ interface BatchContext {
   householdCache: Map<string, string>;
   actor: string | null;
   today: string;
+  outbox: {
+    joined: ReturnType<typeof outboxRowTemplate>;
+    registered: ReturnType<typeof outboxRowTemplate>;
+  };
+}
+
+/** A batch read, checked, encrypted and laid out for COPY: everything but where each household lives. */
+interface PreparedBatch {
+  rows: HouseholdRow[];
+  residentIds: string[];
+  /** Per row, the COPY columns after household_id (STAGE_COLUMNS). */
+  staged: string[];
+  /** Per row, the tail of its resident_joined payload (relation and adultOn as proto3 JSON). */
+  joinedTail: string[];
+}
+
+const STAGE = [
+  ['household_id', 'uuid'],
+  ['resident_id', 'uuid'],
+  ['name', 'text'],
+  ['id_number_cipher', 'text'],
+  ['id_number_index', 'text'],
+  ['id_number_masked', 'text'],
+  ['mobile_cipher', 'text'],
+  ['mobile_masked', 'text'],
+  ['birth_date', 'date'],
+  ['sex', 'text'],
+  ['relation', 'text'],
+  ['head_adult', 'boolean'],
+  ['minor', 'boolean'],
+  ['guardian_index', 'text'],
+  ['consent_ref', 'text'],
+] as const;
+
+function prepareBatch(rows: HouseholdRow[], ctx: BatchContext): PreparedBatch {
+  const residentIds: string[] = [];
+  const joinedTail: string[] = [];
+  const staged = rows.map((r) => {
+    const age = ageOn(r.birthDate, ctx.today);
+    const minor = age < 14;
+    const id = newId();
+    residentIds.push(id);
+    const relation = enumToJson(MemberRelationSchema, RELATION_ENUM[r.relation]) as string;
+    joinedTail.push(`"relation":"${relation}","adultOn":"${dateTurning(r.birthDate, 18)}"`);
+    return copyRow([
+      id,
+      r.name,
+      ctx.cipher.encrypt(r.idNumber, 'resident.id_number'),
+      ctx.cipher.blindIndex(r.idNumber, 'resident.id_number'),
+      maskId(r.idNumber),
+      r.mobile ? ctx.cipher.encrypt(r.mobile, 'resident.mobile') : null,
+      r.mobile ? maskMobile(r.mobile) : null,
+      r.birthDate,
+      r.sex,
+      r.relation,
+      r.relation === 'head' && age >= 18,
+      minor,
+      minor ? ctx.cipher.blindIndex(r.guardianIdNumber, 'resident.id_number') : null,
+      minor ? r.consentRef : null,
+    ]);
+  });
+  return { rows, residentIds, staged, joinedTail };
 }
 
 /**
@@ -332,7 +415,8 @@ async function ensureNodes(
   for (const c of created) ctx.nodeCache.set(c.key, { id: c.id, path: c.path });
 }
 
-async function writeBatch(manager: EntityManager, rows: HouseholdRow[], ctx: BatchContext) {
+async function writeBatch(manager: EntityManager, batch: PreparedBatch, ctx: BatchContext) {
+  const rows = batch.rows;
   // Where each row's household lives: compounds and buildings found or created for the whole batch …
   const communityOf = (r: HouseholdRow) => ctx.communities.get(r.communityCode)!;
   await ensureNodes(
@@ -373,10 +457,10 @@ async function writeBatch(manager: EntityManager, rows: HouseholdRow[], ctx: Bat
     }
     const toCreate = [...wanted.entries()].map(([key, w]) => ({ key, id: newId(), ...w }));
     if (toCreate.length) {
-      await manager.query(
-        `INSERT INTO households (id, node_id, label, created_by)
-         SELECT id, node_id, label, $4 FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(id, node_id, label)`,
-        [toCreate.map((c) => c.id), toCreate.map((c) => c.nodeId), toCreate.map((c) => c.label), ctx.actor],
+      await copyIn(
+        manager,
+        'households (id, node_id, label, created_by)',
+        toCreate.map((c) => copyRow([c.id, c.nodeId, c.label, ctx.actor])),
       );
       for (const c of toCreate) {
         ctx.householdCache.set(c.key, c.id);
@@ -388,93 +472,78 @@ async function writeBatch(manager: EntityManager, rows: HouseholdRow[], ctx: Bat
   // The cache only needs households that later rows may name again; keep it bounded.
   if (ctx.householdCache.size > 200_000) ctx.householdCache.clear();
 
-  // People already registered are skipped (idempotent re-runs).
-  const indexes = rows.map((r) => ctx.cipher.blindIndex(r.idNumber, 'resident.id_number'));
-  const known = new Set(
-    (
-      await manager.query(`SELECT id_number_index FROM residents WHERE id_number_index = ANY($1::text[])`, [
-        indexes,
-      ])
-    ).map((r: { id_number_index: string }) => r.id_number_index),
+  // The residents go through a staging table; people already registered (same blind index) are skipped,
+  // so re-runs are idempotent. Everything below is one statement per table.
+  await manager.query(
+    `CREATE TEMP TABLE households_import_stage (${STAGE.map(([c, t]) => `${c} ${t}`).join(', ')},
+       fresh boolean NOT NULL DEFAULT false) ON COMMIT DROP`,
   );
-  const fresh = rows.map((r, i) => ({ r, i, id: newId() })).filter(({ i }) => !known.has(indexes[i]));
-  if (fresh.length) {
-    await manager.query(
-      `INSERT INTO residents (id, name, id_number_cipher, id_number_index, id_number_masked, mobile_cipher, mobile_masked,
-                              birth_date, sex, created_by)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::date[],
-                            $9::text[], $10::text[])`,
-      [
-        fresh.map((f) => f.id),
-        fresh.map((f) => f.r.name),
-        fresh.map((f) => ctx.cipher.encrypt(f.r.idNumber, 'resident.id_number')),
-        fresh.map((f) => indexes[f.i]),
-        fresh.map((f) => maskId(f.r.idNumber)),
-        fresh.map((f) => (f.r.mobile ? ctx.cipher.encrypt(f.r.mobile, 'resident.mobile') : null)),
-        fresh.map((f) => (f.r.mobile ? maskMobile(f.r.mobile) : null)),
-        fresh.map((f) => f.r.birthDate),
-        fresh.map((f) => f.r.sex),
-        fresh.map(() => ctx.actor),
-      ],
+  await copyIn(
+    manager,
+    `households_import_stage (${STAGE.map(([c]) => c).join(', ')})`,
+    batch.staged.map((line, i) => `${householdOf[i]}\t${line}`),
+  );
+  const [freshRows] = (await manager.query(
+    `WITH ins AS (
+       INSERT INTO residents (id, name, id_number_cipher, id_number_index, id_number_masked, mobile_cipher,
+                              mobile_masked, birth_date, sex, created_by)
+       SELECT resident_id, name, id_number_cipher, id_number_index, id_number_masked, mobile_cipher, mobile_masked,
+              birth_date, sex, $1
+         FROM households_import_stage
+       ON CONFLICT (id_number_index) DO NOTHING
+       RETURNING id
+     )
+     UPDATE households_import_stage s SET fresh = true FROM ins WHERE s.resident_id = ins.id
+     RETURNING s.resident_id`,
+    [ctx.actor],
+  )) as [Array<{ resident_id: string }>, number];
+  const fresh = new Set(freshRows.map((r) => r.resident_id));
+  const imported = fresh.size;
+  const occurredAt = toJson(TimestampSchema, timestampNow()) as string;
+  const events: string[] = [];
+  // evt.org.v1.household_registered first, then resident_joined (ids, hence publication, in that order).
+  const registered = ctx.outbox.registered;
+  for (const h of newHouseholds) {
+    const eventId = newId();
+    const nodePath = idsOfPath(h.nodePath)
+      .map((id) => `"${id}"`)
+      .join(',');
+    const payload = `{"householdId":"${h.id}","nodeId":"${h.nodeId}","nodePath":[${nodePath}],"occurredAt":"${occurredAt}"}`;
+    events.push(
+      copyRow([eventId, registered.subject, registered.type, registered.headers(eventId), payload]),
     );
+  }
+  if (imported > 0) {
     await manager.query(
       `INSERT INTO household_members (household_id, resident_id, relation)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[])`,
-      [fresh.map((f) => householdOf[f.i]), fresh.map((f) => f.id), fresh.map((f) => f.r.relation)],
+       SELECT household_id, resident_id, relation FROM households_import_stage WHERE fresh`,
     );
     // The adult head represents a household that has no representative yet.
-    const heads = fresh.filter((f) => f.r.relation === 'head' && ageOn(f.r.birthDate, ctx.today) >= 18);
-    if (heads.length) {
-      await manager.query(
-        `INSERT INTO household_representatives (household_id, resident_id, valid_from, reason, changed_by)
-         SELECT h, r, now(), 'household head', $3 FROM unnest($1::uuid[], $2::uuid[]) AS t(h, r)
-          WHERE NOT EXISTS (SELECT 1 FROM household_representatives x WHERE x.household_id = t.h AND x.valid_to IS NULL)`,
-        [heads.map((f) => householdOf[f.i]), heads.map((f) => f.id), ctx.actor],
-      );
-    }
-    const minors = fresh.filter((f) => ageOn(f.r.birthDate, ctx.today) < 14);
-    if (minors.length) {
-      await manager.query(
-        `INSERT INTO guardian_consents (resident_id, guardian_resident_id, document_ref, recorded_by)
-         SELECT t.r, g.id, t.doc, $4 FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(r, gidx, doc)
-           JOIN residents g ON g.id_number_index = t.gidx`,
-        [
-          minors.map((f) => f.id),
-          minors.map((f) => ctx.cipher.blindIndex(f.r.guardianIdNumber, 'resident.id_number')),
-          minors.map((f) => f.r.consentRef),
-          ctx.actor,
-        ],
-      );
-    }
-    await appendManyToOutbox(
-      manager,
-      ResidentJoinedSchema,
-      fresh.map((f) =>
-        create(ResidentJoinedSchema, {
-          householdId: householdOf[f.i],
-          residentId: f.id,
-          relation: RELATION_ENUM[f.r.relation],
-          adultOn: dateTurning(f.r.birthDate, 18),
-          occurredAt: timestampNow(),
-        }),
-      ),
-      { actorSubject: ctx.actor ?? undefined },
+    await manager.query(
+      `INSERT INTO household_representatives (household_id, resident_id, valid_from, reason, changed_by)
+       SELECT s.household_id, s.resident_id, now(), 'household head', $1 FROM households_import_stage s
+        WHERE s.fresh AND s.head_adult
+          AND NOT EXISTS (SELECT 1 FROM household_representatives x WHERE x.household_id = s.household_id AND x.valid_to IS NULL)`,
+      [ctx.actor],
     );
-  }
-  if (newHouseholds.length) {
-    await appendManyToOutbox(
-      manager,
-      HouseholdRegisteredSchema,
-      newHouseholds.map((h) =>
-        create(HouseholdRegisteredSchema, {
-          householdId: h.id,
-          nodeId: h.nodeId,
-          nodePath: idsOfPath(h.nodePath),
-          occurredAt: timestampNow(),
-        }),
-      ),
-      { actorSubject: ctx.actor ?? undefined },
+    // PI-4: the guardian's consent for a person under 14 (the guardian is registered: checked in pass 1).
+    await manager.query(
+      `INSERT INTO guardian_consents (resident_id, guardian_resident_id, document_ref, recorded_by)
+       SELECT s.resident_id, g.id, s.consent_ref, $1 FROM households_import_stage s
+         JOIN residents g ON g.id_number_index = s.guardian_index
+        WHERE s.fresh AND s.minor`,
+      [ctx.actor],
     );
+    // evt.org.v1.resident_joined as proto3 JSON (what toJson writes; every value is an id, an enum name or a
+    // date, so nothing needs escaping).
+    const joined = ctx.outbox.joined;
+    batch.residentIds.forEach((id, i) => {
+      if (!fresh.has(id)) return;
+      const eventId = newId();
+      const payload = `{"householdId":"${householdOf[i]}","residentId":"${id}",${batch.joinedTail[i]},"occurredAt":"${occurredAt}"}`;
+      events.push(copyRow([eventId, joined.subject, joined.type, joined.headers(eventId), payload]));
+    });
   }
-  return { imported: fresh.length, skipped: rows.length - fresh.length };
+  await copyIn(manager, 'outbox (id, subject, type, headers, payload)', events);
+  return { imported, skipped: rows.length - imported };
 }
