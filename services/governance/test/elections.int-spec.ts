@@ -459,7 +459,7 @@ describe('governance: meetings, committees and elections (real PostgreSQL + NATS
           await service.castIn(
             m,
             bigElection,
-            stranger,
+            { voterKey: stranger },
             'online',
             { candidateIds: [candidateIds[0]], previousReceiptSecret: '' },
             'f'.repeat(64),

@@ -27,7 +27,7 @@ import { ErrorCode, OutboxRelay, RpcError, appendToOutbox } from '@linli/messagi
 import { isUniqueViolation, isUuid, newId, queryRows, withTransaction } from '@linli/persistence';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { GovernanceAccess, NotFound } from '../access/governance-access.js';
+import { GovernanceAccess, NotFound, type SignedInResident } from '../access/governance-access.js';
 import { CommitteesRepository } from '../committees/committees.repository.js';
 import { CommitteesService, displayName, type NameView } from '../committees/committees.service.js';
 import { ElectorateRepository } from '../electorate/electorate.repository.js';
@@ -42,6 +42,9 @@ import {
 import { tallyRound, type RoundKind } from './tally.js';
 
 const today = () => civilDate(new Date());
+
+/** Who casts: the signed-in resident (their roll entry is checked), or an elector a teller names. */
+type BallotVoter = { resident: SignedInResident; onBehalfOf?: string } | { voterKey: string };
 const PROXY_RELATIONS = ['spouse', 'parent', 'child', 'sibling', 'grandparent', 'grandchild'];
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -518,9 +521,108 @@ export class ElectionsService {
 
   // --- voting -----------------------------------------------------------------------------------------------
 
-  private validChoices(e: ElectionRow, standing: CandidateRow[], ids: string[]) {
-    const allowed = new Set(standing.filter((c) => c.rounds.includes(e.round)).map((c) => c.id));
-    if (ids.length > e.seats_open || new Set(ids).size !== ids.length || ids.some((i) => !allowed.has(i))) {
+  /** An online ballot by the signed-in elector. Five parallel submissions yield one ballot and four refusals. */
+  async cast(req: CastBallotRequest, principal: Principal | undefined) {
+    const v: Array<{ field: string; description: string }> = [];
+    if (!isUuid(req.electionId)) v.push({ field: 'election_id', description: 'must be a UUID' });
+    if (req.candidateIds.some((c) => !isUuid(c)))
+      v.push({ field: 'candidate_ids', description: 'must be UUIDs' });
+    if (req.onBehalfOfResidentId && !isUuid(req.onBehalfOfResidentId))
+      v.push({ field: 'on_behalf_of_resident_id', description: 'must be a UUID' });
+    if (v.length) throw RpcError.invalidArgument(v);
+    const me = await this.access.resident(principal);
+    // A resident votes only where they are on the roll: everywhere else the election does not exist.
+    if (!me) throw new NotFound('election');
+    const secret = randomBytes(32).toString('base64url');
+    const receipt = sha256(secret);
+    const round = await withTransaction(this.dataSource, (m) =>
+      this.castIn(
+        m,
+        req.electionId,
+        { resident: me, onBehalfOf: req.onBehalfOfResidentId },
+        'online',
+        req,
+        receipt,
+        principal,
+      ),
+    );
+    this.relay.kick();
+    return { receipt: { electionId: req.electionId, round, receipt, secret } };
+  }
+
+  /**
+   * The ballot's transaction: a handful of statements on the hot path (the election locked FOR SHARE with its
+   * standing candidates, the roll and proxy checks in one query; participation and ballot in one statement; the
+   * event). Closing takes FOR UPDATE, so ballots in flight finish first. Exposed for the rolled-back-ballot test.
+   */
+  async castIn(
+    m: EntityManager,
+    electionId: string,
+    voter: BallotVoter,
+    channel: 'online' | 'paper' | 'meeting',
+    req: Pick<CastBallotRequest, 'candidateIds' | 'previousReceiptSecret'>,
+    receipt: string,
+    principal?: Principal,
+  ): Promise<number> {
+    const own = 'resident' in voter ? voter.resident : undefined;
+    const [e] = (await m.query(
+      `SELECT e.id, e.status, e.round, e.mode, e.seats_open, e.allow_revote,
+              ARRAY(SELECT c.id FROM candidates c WHERE c.election_id = e.id AND e.round = ANY(c.rounds)) AS standing,
+              EXISTS (SELECT 1 FROM electorate x WHERE x.election_id = e.id
+                         AND x.voter_key = CASE WHEN e.mode = 'household_reps' THEN $2::uuid ELSE $3::uuid END) AS on_roll,
+              ($4::uuid IS NOT NULL AND EXISTS (
+                 SELECT 1 FROM election_proxies p
+                  WHERE p.election_id = e.id AND p.principal_resident_id = $4 AND p.holder_resident_id = $3
+                    AND EXISTS (SELECT 1 FROM electorate x WHERE x.election_id = e.id AND x.voter_key = $4))) AS proxy
+         FROM elections e WHERE e.id = $1 FOR SHARE OF e`,
+      [
+        electionId,
+        own ? own.householdId : (voter as { voterKey: string }).voterKey,
+        own ? own.residentId : (voter as { voterKey: string }).voterKey,
+        own && 'onBehalfOf' in voter && voter.onBehalfOf ? voter.onBehalfOf : null,
+      ],
+    )) as Array<{
+      id: string;
+      status: string;
+      round: number;
+      mode: string;
+      seats_open: number;
+      allow_revote: boolean;
+      standing: string[];
+      on_roll: boolean;
+      proxy: boolean;
+    }>;
+    if (!e || (own && !e.on_roll)) throw new NotFound('election');
+    let voterKey: string;
+    if (own) {
+      if (e.mode === 'household_reps' && !own.representative) {
+        throw ElectionError.rule(
+          'NOT_THE_REPRESENTATIVE',
+          "RC-4: in household mode the household's representative votes for it.",
+        );
+      }
+      voterKey = e.mode === 'household_reps' ? own.householdId : own.residentId;
+      if ('onBehalfOf' in voter && voter.onBehalfOf) {
+        // VC-6: only the registered proxy holder votes for the elector who authorised them.
+        if (!e.proxy) {
+          throw ElectionError.rule(
+            'NOT_A_PROXY_HOLDER',
+            'VC-6: you hold no registered proxy for this elector.',
+            'on_behalf_of_resident_id',
+          );
+        }
+        voterKey = voter.onBehalfOf;
+      }
+    } else {
+      voterKey = (voter as { voterKey: string }).voterKey;
+    }
+    if (e.status !== 'open') throw ElectionError.rule('VOTING_CLOSED', 'Voting is not open.');
+    const ids = req.candidateIds;
+    if (
+      ids.length > e.seats_open ||
+      new Set(ids).size !== ids.length ||
+      ids.some((i) => !e.standing.includes(i))
+    ) {
       throw RpcError.invalidArgument([
         {
           field: 'candidate_ids',
@@ -528,71 +630,16 @@ export class ElectionsService {
         },
       ]);
     }
-  }
-
-  /** An online ballot by the signed-in elector. Five parallel submissions yield one ballot and four refusals. */
-  async cast(req: CastBallotRequest, principal: Principal | undefined) {
-    if (!isUuid(req.electionId))
-      throw RpcError.invalidArgument([{ field: 'election_id', description: 'must be a UUID' }]);
-    if (req.candidateIds.some((c) => !isUuid(c)))
-      throw RpcError.invalidArgument([{ field: 'candidate_ids', description: 'must be UUIDs' }]);
-    const me = await this.access.resident(principal);
-    const e0 = me && (await this.row(req.electionId));
-    // A resident votes only where they are on the roll: everywhere else the election does not exist.
-    const ownKey = e0 && (e0.mode === 'household_reps' ? me.householdId : me.residentId);
-    if (!e0 || !ownKey || !(await this.onRoll(e0.id, ownKey))) throw new NotFound('election');
-    let voterKey = ownKey;
-    if (req.onBehalfOfResidentId) {
-      // VC-6: only the registered proxy holder votes for the elector who authorised them.
-      const proxies: unknown[] = await this.dataSource.query(
-        `SELECT 1 FROM election_proxies WHERE election_id = $1 AND principal_resident_id = $2 AND holder_resident_id = $3`,
-        [e0.id, req.onBehalfOfResidentId, me.residentId],
-      );
-      if (!isUuid(req.onBehalfOfResidentId) || proxies.length === 0) {
-        throw ElectionError.rule(
-          'NOT_A_PROXY_HOLDER',
-          'VC-6: you hold no registered proxy for this elector.',
-          'on_behalf_of_resident_id',
-        );
-      }
-      voterKey = req.onBehalfOfResidentId;
-    }
-    if (e0.mode === 'household_reps' && !me.representative) {
-      throw ElectionError.rule(
-        'NOT_THE_REPRESENTATIVE',
-        "RC-4: in household mode the household's representative votes for it.",
-      );
-    }
-    this.validChoices(e0, await this.candidates(this.dataSource.manager, e0.id), req.candidateIds);
-    const secret = randomBytes(32).toString('base64url');
-    const receipt = sha256(secret);
-    const round = await withTransaction(this.dataSource, (m) =>
-      this.castIn(m, e0.id, voterKey, 'online', req, receipt, principal),
+    // One ballot per elector and round: the participation key decides, and the ballot is written only with it.
+    const cast: unknown[] = await m.query(
+      `WITH p AS (
+         INSERT INTO ballot_participation (election_id, round, voter_key, channel) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING RETURNING 1)
+       INSERT INTO ballots (election_id, round, choices, receipt, channel)
+       SELECT $1, $2, $5::uuid[], $6, $4 FROM p RETURNING id`,
+      [e.id, e.round, voterKey, channel, ids, receipt],
     );
-    this.relay.kick();
-    return { receipt: { electionId: e0.id, round, receipt, secret } };
-  }
-
-  /** The ballot's transaction (exposed for the rolled-back-ballot test). */
-  async castIn(
-    m: EntityManager,
-    electionId: string,
-    voterKey: string,
-    channel: 'online' | 'paper' | 'meeting',
-    req: Pick<CastBallotRequest, 'candidateIds' | 'previousReceiptSecret'>,
-    receipt: string,
-    principal?: Principal,
-  ): Promise<number> {
-    // FOR SHARE: ballots in flight finish before voting can close (closing takes FOR UPDATE).
-    const e = await this.row(electionId, m, 'share');
-    if (e.status !== 'open') throw ElectionError.rule('VOTING_CLOSED', 'Voting is not open.');
-    this.validChoices(e, await this.candidates(m, e.id), req.candidateIds);
-    const inserted = await m.query(
-      `INSERT INTO ballot_participation (election_id, round, voter_key, channel) VALUES ($1, $2, $3, $4)
-       ON CONFLICT DO NOTHING RETURNING voter_key`,
-      [e.id, e.round, voterKey, channel],
-    );
-    if ((inserted as unknown[]).length === 0) {
+    if (cast.length === 0) {
       if (!e.allow_revote || channel !== 'online') {
         throw new RpcError(
           ErrorCode.ALREADY_EXISTS,
@@ -619,11 +666,11 @@ export class ElectionsService {
         `UPDATE ballot_participation SET revotes = revotes + 1 WHERE election_id = $1 AND round = $2 AND voter_key = $3`,
         [e.id, e.round, voterKey],
       );
+      await m.query(
+        `INSERT INTO ballots (election_id, round, choices, receipt, channel) VALUES ($1, $2, $3::uuid[], $4, $5)`,
+        [e.id, e.round, ids, receipt, channel],
+      );
     }
-    await m.query(
-      `INSERT INTO ballots (election_id, round, choices, receipt, channel) VALUES ($1, $2, $3::uuid[], $4, $5)`,
-      [e.id, e.round, req.candidateIds, receipt, channel],
-    );
     await appendToOutbox(
       m,
       BallotCastSchema,
@@ -678,7 +725,7 @@ export class ElectionsService {
       await this.castIn(
         m,
         e.id,
-        voterKey,
+        { voterKey },
         channel!,
         { candidateIds: req.candidateIds, previousReceiptSecret: '' },
         receipt,
