@@ -8,6 +8,7 @@ import { orgDataSource } from './database/data-source.js';
 import { importDivisions } from './divisions/divisions.import.js';
 import { importHouseholds } from './imports/households.import.js';
 import { PiiCipher } from '@linli/privacy';
+import { configurePolicy, currentPolicies, runRetention } from './retention/retention.js';
 
 const USAGE = `usage: org-cli <command> [options]
   import-divisions [--scope 5101] [--edition 2023] [--data-dir DIR] [--report diff.json]
@@ -16,7 +17,11 @@ const USAGE = `usage: org-cli <command> [options]
   seed-demo --realm <realm.json>    import Chengdu and grant the demo operators their scoped roles
   import-households <file.csv|file.xlsx> [--batch 2000]
                                     compounds, buildings, households and residents; checked first (a bad file is
-                                    rejected whole, with line, field and reason); resumable; re-runs are idempotent`;
+                                    rejected whole, with line, field and reason); resumable; re-runs are idempotent
+  retention run                     PI-5: anonymise or delete personal data past its retention period, now
+  retention show                    the current retention policy of each personal-data category
+  retention set <category> <days> [--purpose TEXT] [--by NAME]
+                                    a new policy version (access logs: at least 184 days, six months)`;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -27,6 +32,8 @@ const { positionals, values } = parseArgs({
     'data-dir': { type: 'string' },
     edition: { type: 'string', default: '2023' },
     batch: { type: 'string', default: '2000' },
+    purpose: { type: 'string' },
+    by: { type: 'string', default: 'cli' },
   },
 });
 
@@ -48,6 +55,36 @@ function progress(label: string) {
 }
 
 const command = positionals[0];
+if (command === 'retention') {
+  const [, sub, category, days] = positionals;
+  if (!['run', 'show', 'set'].includes(sub) || (sub === 'set' && (!category || !days))) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(2);
+  }
+  await dataSource.initialize();
+  try {
+    if (sub === 'run') {
+      const report = await runRetention(dataSource, { logger });
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else if (sub === 'set') {
+      const policy = await configurePolicy(dataSource, {
+        category,
+        retentionDays: Number(days),
+        purpose: values.purpose,
+        by: values.by!,
+      });
+      process.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
+    } else {
+      process.stdout.write(`${JSON.stringify(await currentPolicies(dataSource), null, 2)}\n`);
+    }
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await dataSource.destroy();
+  }
+  process.exit();
+}
 if (command === 'import-households') {
   const file = positionals[1];
   if (!file) {

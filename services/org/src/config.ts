@@ -11,6 +11,12 @@ export function orgConfig(env: Record<string, string | undefined> = process.env)
       PII_ENCRYPTION_KEY: z
         .string()
         .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
+      /** PI-5: how often the retention job runs inside the service; 0 turns it off (tests). */
+      PI_RETENTION_INTERVAL_MINUTES: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .default(24 * 60),
       ...isolationEnv,
     },
     env,

@@ -6,6 +6,7 @@ import { createLogger, nestLogger, type Logger } from '@linli/observability';
 import type { OrgConfig } from './config.js';
 import { orgDataSource } from './database/data-source.js';
 import { OrgModule } from './org.module.js';
+import { RetentionSchedule } from './retention/retention.schedule.js';
 
 export interface OrgApp {
   runtime: ServiceRuntime;
@@ -37,13 +38,21 @@ export async function startOrgApp(
     },
   );
   await runtime.run();
+  const retention = new RetentionSchedule(
+    runtime.dataSource,
+    logger,
+    config.PI_RETENTION_INTERVAL_MINUTES * 60_000,
+  );
+  retention.start();
   logger.info('org service ready');
   return {
     runtime,
     app,
     logger,
     async stop() {
-      // Nest first (the import worker stops after its batch while NATS and PostgreSQL are still up), then the runtime.
+      // The retention job and Nest first (the import worker stops after its batch while NATS and PostgreSQL are
+      // still up), then the runtime.
+      await retention.stop();
       await app.close();
       await runtime.stop();
     },

@@ -41,6 +41,8 @@ export async function orgFixture(name: string): Promise<OrgFixture> {
     NATS_STREAM_SUFFIX: streamSuffix,
     LOG_LEVEL: 'silent',
     PII_ENCRYPTION_KEY: PiiCipher.generateKey(),
+    // Tests run the PI-5 retention job themselves.
+    PI_RETENTION_INTERVAL_MINUTES: '0',
   });
   const org = await startOrgApp(config, { ops: false, logger: testLogger('org') });
   const nc = await connect({ servers: natsUrl });

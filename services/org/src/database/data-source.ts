@@ -15,6 +15,7 @@ import { CreateImportJobs1765000000000 } from './migrations/1765000000000-create
 import { ImportJobsFromUploads1765100000000 } from './migrations/1765100000000-import-jobs-from-uploads.js';
 import { DivisionImportRuns1765200000000 } from './migrations/1765200000000-division-import-runs.js';
 import { AddResidentAccounts1765200000001 } from './migrations/1765200000001-add-resident-accounts.js';
+import { PiRetention1765500000000 } from './migrations/1765500000000-pi-retention.js';
 
 export const orgMigrations = [
   CreateDivisionTree1764300000000,
@@ -29,6 +30,7 @@ export const orgMigrations = [
   ImportJobsFromUploads1765100000000,
   DivisionImportRuns1765200000000,
   AddResidentAccounts1765200000001,
+  PiRetention1765500000000,
 ];
 
 /** The org service's data source: database `linli_org`, used by the app and by migrate.ts. */
