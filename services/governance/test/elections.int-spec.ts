@@ -25,19 +25,9 @@ import { expectEventually } from '@linli/testing';
 import { jetstream } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import { ElectionsService } from '../src/elections/elections.service.js';
-import { GovernanceFixture, inBatches, principal, today } from './support.js';
+import { GovernanceFixture, inBatches, principal, rejection, today } from './support.js';
 
 const WRITE = ['governance.read', 'governance.write', 'governance.certify'];
-
-async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RpcError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('governance: meetings, committees and elections (real PostgreSQL + NATS)', () => {
   const f = new GovernanceFixture();

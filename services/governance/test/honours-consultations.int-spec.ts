@@ -23,7 +23,7 @@ import {
   eventSubject,
   type Principal,
 } from '@linli/contracts';
-import { RpcClient, RpcError, RpcServer, decodeMessage, encodeMessage } from '@linli/messaging';
+import { RpcClient, RpcServer, decodeMessage, encodeMessage } from '@linli/messaging';
 import { newId } from '@linli/persistence';
 import {
   createTestDatabase,
@@ -39,16 +39,7 @@ import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { governanceConfig } from '../src/config.js';
 import { governanceDataSource } from '../src/database/data-source.js';
 import { startGovernanceApp, type GovernanceApp } from '../src/governance.app.js';
-
-async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RpcError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from './support.js';
 
 const who = (subject: string): Principal =>
   create(PrincipalSchema, { subject, username: subject, roles: [], clientId: 'test' });

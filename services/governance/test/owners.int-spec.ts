@@ -10,24 +10,14 @@ import {
   VoteChoice,
   type Principal,
 } from '@linli/contracts';
-import { RpcError, encodeMessage } from '@linli/messaging';
+import { encodeMessage } from '@linli/messaging';
 import { newId } from '@linli/persistence';
 import { expectEventually } from '@linli/testing';
 import { jetstream } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
-import { GovernanceFixture } from './support.js';
+import { GovernanceFixture, rejection } from './support.js';
 
 const DAY = 86_400_000;
-
-async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RpcError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
 
 /**
  * Owners' assembly: the roll from org's dwelling_owners_changed events (OW-1), 15 days' notice (OW-7),

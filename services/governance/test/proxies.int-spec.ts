@@ -6,18 +6,7 @@ import {
   ErrorCode,
   type Principal,
 } from '@linli/contracts';
-import { RpcError } from '@linli/messaging';
-import { GovernanceFixture, principal, today } from './support.js';
-
-async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RpcError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
+import { GovernanceFixture, principal, rejection, today } from './support.js';
 
 describe('governance: proxies in village committee elections (VC-6)', () => {
   const f = new GovernanceFixture();

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { AccessService, PrincipalSchema, type Principal } from '@linli/contracts';
-import { RpcClient, RpcServer } from '@linli/messaging';
+import { RpcClient, RpcError, RpcServer } from '@linli/messaging';
 import { newId } from '@linli/persistence';
 import {
   createTestDatabase,
@@ -202,4 +202,15 @@ export async function inBatches<T>(
       while (next < items.length) await work(items[next++]);
     }),
   );
+}
+
+/** The typed error a call fails with (fails the test if it succeeds or fails otherwise). */
+export async function rejection(p: Promise<unknown>): Promise<RpcError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof RpcError) return e;
+    throw e;
+  }
+  throw new Error('expected a rejection');
 }

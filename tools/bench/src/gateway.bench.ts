@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import pg from 'pg';
-import { platformSettings, preflight, startPlatform } from '@linli/platform';
+import { startBenchPlatform } from './bench-platform.js';
 import { machine, step, writeSection } from './report.js';
 
 /**
@@ -58,31 +58,7 @@ async function load(label: string, url: string, headers: Record<string, string>)
   };
 }
 
-const settings = platformSettings({
-  ...process.env,
-  ORG_DATABASE_URL:
-    process.env.BENCH_ORG_DATABASE_URL ?? 'postgres://linli_bench_org:bench@127.0.0.1:5432/linli_bench_org',
-  GOVERNANCE_DATABASE_URL:
-    process.env.BENCH_GOVERNANCE_DATABASE_URL ??
-    'postgres://linli_bench_gov:bench@127.0.0.1:5432/linli_bench_gov',
-  NATS_SUBJECT_PREFIX: 'bench.',
-  NATS_STREAM_SUFFIX: '_BENCH',
-  DEV_IDP_PORT: process.env.BENCH_IDP_PORT ?? '18080',
-  GATEWAY_PORT: process.env.BENCH_GATEWAY_PORT ?? '13000',
-  ORG_HTTP_PORT: '13101',
-  GOVERNANCE_HTTP_PORT: '13102',
-  LOG_LEVEL: 'warn',
-});
-const problems = await preflight(settings);
-if (problems.length) {
-  process.stderr.write(`cannot run the benchmark:\n  ${problems.join('\n  ')}\n`);
-  process.exit(1);
-}
-
-step('starting the platform (separate bench databases and subjects)');
-const platform = await startPlatform(settings, (line) => {
-  if (/"level":"(warn|error|fatal)"|failed/.test(line)) process.stderr.write(`${line}\n`);
-});
+const { platform, settings } = await startBenchPlatform();
 const bare = Fastify({ logger: false });
 const pool = new pg.Pool({ connectionString: settings.ORG_DATABASE_URL, max: 10 });
 try {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import { platformSettings, preflight, startPlatform } from '@linli/platform';
+import { startBenchPlatform } from './bench-platform.js';
 import { machine, percentiles, step, writeSection } from './report.js';
 
 /**
@@ -18,27 +18,6 @@ const TALLY_BALLOTS = Number(process.env.BENCH_TALLY_BALLOTS ?? 100_000);
 const TALLY_RUNS = Number(process.env.BENCH_TALLY_RUNS ?? 5);
 const ZHANG = '0191a000-0000-7000-8000-000000000005';
 const WANG = '0191a000-0000-7000-8000-000000000006';
-
-const settings = platformSettings({
-  ...process.env,
-  ORG_DATABASE_URL:
-    process.env.BENCH_ORG_DATABASE_URL ?? 'postgres://linli_bench_org:bench@127.0.0.1:5432/linli_bench_org',
-  GOVERNANCE_DATABASE_URL:
-    process.env.BENCH_GOVERNANCE_DATABASE_URL ??
-    'postgres://linli_bench_gov:bench@127.0.0.1:5432/linli_bench_gov',
-  NATS_SUBJECT_PREFIX: 'bench.',
-  NATS_STREAM_SUFFIX: '_BENCH',
-  DEV_IDP_PORT: process.env.BENCH_IDP_PORT ?? '18080',
-  GATEWAY_PORT: process.env.BENCH_GATEWAY_PORT ?? '13000',
-  ORG_HTTP_PORT: '13101',
-  GOVERNANCE_HTTP_PORT: '13102',
-  LOG_LEVEL: 'warn',
-});
-const problems = await preflight(settings);
-if (problems.length) {
-  process.stderr.write(`cannot run the benchmark:\n  ${problems.join('\n  ')}\n`);
-  process.exit(1);
-}
 
 async function token(endpoint: string, username: string): Promise<string> {
   const res = await fetch(endpoint, {
@@ -69,10 +48,7 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T, i: numbe
   );
 }
 
-step('starting the platform (separate bench databases and subjects)');
-const platform = await startPlatform(settings, (line) => {
-  if (/"level":"(warn|error|fatal)"|failed/.test(line)) process.stderr.write(`${line}\n`);
-});
+const { platform, settings } = await startBenchPlatform();
 const org = new pg.Pool({ connectionString: settings.ORG_DATABASE_URL, max: 2 });
 const gov = new pg.Pool({ connectionString: settings.GOVERNANCE_DATABASE_URL, max: 4 });
 try {
