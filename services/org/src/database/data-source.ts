@@ -16,6 +16,7 @@ import { ImportJobsFromUploads1765100000000 } from './migrations/1765100000000-i
 import { DivisionImportRuns1765200000000 } from './migrations/1765200000000-division-import-runs.js';
 import { AddResidentAccounts1765200000001 } from './migrations/1765200000001-add-resident-accounts.js';
 import { PiRetention1765500000000 } from './migrations/1765500000000-pi-retention.js';
+import { CurrentRepresentativeIndex1765500000001 } from './migrations/1765500000001-current-representative-index.js';
 
 export const orgMigrations = [
   CreateDivisionTree1764300000000,
@@ -31,6 +32,7 @@ export const orgMigrations = [
   DivisionImportRuns1765200000000,
   AddResidentAccounts1765200000001,
   PiRetention1765500000000,
+  CurrentRepresentativeIndex1765500000001,
 ];
 
 /** The org service's data source: database `linli_org`, used by the app and by migrate.ts. */
