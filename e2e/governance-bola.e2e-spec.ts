@@ -444,14 +444,6 @@ describe('e2e: BOLA matrix over every governance route', () => {
       name: 'GET /v1/governance/communities/{id}/summary',
       call: (t, k) => api(`/v1/governance/communities/${t.communityId}/summary`, k),
       ok: 200,
-      // CommunitiesService.summary (services/governance) looks the community up without asking who calls: any
-      // signed-in caller reads any community's name, code, ancestors and parent id, which org itself answers
-      // with 404 outside the caller's subtree (GET /v1/org/nodes/{id}).
-      bugs: {
-        'sibling community': '200 with 东路社区 (name, code, ancestors, parentId) instead of 404',
-        'other district': '200 with 关口社区 (name, code, ancestors, parentId) instead of 404',
-        resident: '200 with 下涧槽社区 for a resident of 关口社区 instead of 404',
-      },
     },
     // --- committees
     {
@@ -1049,28 +1041,23 @@ describe('e2e: BOLA matrix over every governance route', () => {
 
   /** Whatever the body, an object of another scope answers like one that does not exist (404). */
   describe('an object of another scope answers like one that does not exist, whatever the body', () => {
-    it.failing(
-      'POST /v1/governance/honour-schemes/{id}/nominations naming a resident for a household honour — BUG: ' +
-        '400 for the sibling scheme, 404 for an unknown one',
-      async () => {
-        // HonoursService.nominate checks the honouree kind after finding the scheme and before asking who
-        // calls: the 400 tells an operator of another community that the scheme exists and what it honours.
-        const nominate = (schemeId: string) =>
-          api(`/v1/governance/honour-schemes/${schemeId}/nominations`, tokens.community, 'POST', {
-            period,
-            unitNodeId: target.sibling.compoundId,
-            residentId: target.sibling.residents[0],
-            displayName: '越界',
-          });
-        const answer = async (res: Response) => ({
-          status: res.status,
-          code: ((await json(res)) as { code?: string }).code,
+    it('POST /v1/governance/honour-schemes/{id}/nominations naming a resident for a household honour: 404, like an unknown scheme', async () => {
+      // The honouree kind is checked only after the caller is known to see the scheme.
+      const nominate = (schemeId: string) =>
+        api(`/v1/governance/honour-schemes/${schemeId}/nominations`, tokens.community, 'POST', {
+          period,
+          unitNodeId: target.sibling.compoundId,
+          residentId: target.sibling.residents[0],
+          displayName: '越界',
         });
-        const unknown = await answer(await nominate(random()));
-        expect(unknown).toEqual({ status: 404, code: 'HONOUR_SCHEME_NOT_FOUND' });
-        expect(await answer(await nominate(target.sibling.scheme))).toEqual(unknown);
-      },
-    );
+      const answer = async (res: Response) => ({
+        status: res.status,
+        code: ((await json(res)) as { code?: string }).code,
+      });
+      const unknown = await answer(await nominate(random()));
+      expect(unknown).toEqual({ status: 404, code: 'HONOUR_SCHEME_NOT_FOUND' });
+      expect(await answer(await nominate(target.sibling.scheme))).toEqual(unknown);
+    });
   });
 
   const columnsOf = (route: Route) => {

@@ -9,6 +9,8 @@ import { decodeMessage } from './codec.js';
 import { Headers, headerCarrier, newHeaders } from './headers.js';
 import { deadLetterSubject, ensureDurableConsumer } from './streams.js';
 
+/** At most this many already-fetched messages are applied in one transaction. */
+const BATCH = 64;
 export interface EventMeta {
   eventId: string;
   subject: string;
@@ -54,6 +56,11 @@ export class PoisonMessageError extends Error {
 export class EventConsumer<D extends DescMessage> {
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
+  private worker: Promise<void> | undefined;
+  /** Fetched messages not yet applied, in arrival order. */
+  private queue: JsMsg[] = [];
+  private wake: (() => void) | undefined;
+  private closing = false;
   readonly durable: string;
   readonly subject: string;
 
@@ -81,19 +88,133 @@ export class EventConsumer<D extends DescMessage> {
     const consumer = await jetstream(this.nc).consumers.get(this.options.stream, this.durable);
     this.messages = await consumer.consume({ max_messages: 64 });
     const messages = this.messages;
+    this.closing = false;
+    // The fetch loop only queues; the worker applies what has queued up while it was busy, up to BATCH
+    // messages in one transaction (a lone message goes through process()). An idle consumer handles each
+    // event at once; during a backlog (an import's events) throughput is bounded by statements, not commits.
     this.loop = (async () => {
       for await (const msg of messages) {
-        await this.process(msg);
+        this.queue.push(msg);
+        this.wake?.();
+      }
+    })();
+    this.worker = (async () => {
+      for (;;) {
+        if (this.closing) return;
+        if (this.queue.length === 0) {
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+            if (this.queue.length > 0 || this.closing) resolve();
+          });
+          this.wake = undefined;
+          continue;
+        }
+        const taken = this.queue.splice(0, BATCH);
+        await (taken.length === 1 ? this.process(taken[0]) : this.processBatch(taken));
       }
     })();
   }
 
-  /** Stops fetching, lets the message in hand finish, and returns. */
+  /**
+   * Stops fetching, lets the batch in hand finish, hands back what was fetched but not applied (nak: JetStream
+   * redelivers it at once, here or to another replica), and returns.
+   */
   async stop(): Promise<void> {
     if (!this.messages) return;
     await this.messages.close();
     await this.loop;
+    this.closing = true;
+    this.wake?.();
+    await this.worker;
+    for (const msg of this.queue.splice(0)) msg.nak();
     this.messages = undefined;
+  }
+
+  /**
+   * Applies several messages in one transaction: each is recorded in the inbox and handled as in process();
+   * all are acked after the commit. If anything in the batch fails, nothing of it is kept: the message whose
+   * handler failed is redelivered with backoff (or dead-lettered) as if it had been alone, and every other
+   * message goes through process() on its own. A message seen before, or one that cannot be decoded, sends
+   * the whole batch through process().
+   */
+  async processBatch(msgs: JsMsg[]): Promise<void> {
+    const consumer = this.durable;
+    const items: Array<{ msg: JsMsg; event: MessageShape<D>; meta: EventMeta }> = [];
+    for (const msg of msgs) {
+      const eventId = msg.headers?.get(Headers.ceId) || msg.headers?.get(Headers.msgId) || '';
+      let event: MessageShape<D>;
+      try {
+        if (!eventId || msg.info.deliveryCount > 1) throw new Error('handled one by one');
+        event = decodeMessage(this.options.schema, msg.data);
+      } catch {
+        for (const m of msgs) await this.process(m);
+        return;
+      }
+      const ceTime = msg.headers?.get(Headers.ceTime);
+      items.push({
+        msg,
+        event,
+        meta: {
+          eventId,
+          subject: msg.subject,
+          time: ceTime ? new Date(ceTime) : undefined,
+          actorSubject: msg.headers?.get(Headers.actor) || undefined,
+          deliveryCount: msg.info.deliveryCount,
+        },
+      });
+    }
+    let applied: boolean[];
+    let failed: { index: number; error: Error } | undefined;
+    try {
+      applied = await inSpan(
+        `${this.subject} process batch`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'messaging.system': 'nats',
+            'messaging.consumer.group.name': consumer,
+            'messaging.batch.message_count': items.length,
+          },
+        },
+        () =>
+          withTransaction(this.options.dataSource, async (manager) => {
+            const inserted: Array<{ event_id: string }> = await manager.query(
+              `INSERT INTO inbox (consumer, event_id, subject)
+               SELECT $1, e, s FROM unnest($2::uuid[], $3::text[]) AS t(e, s)
+               ON CONFLICT DO NOTHING RETURNING event_id`,
+              [consumer, items.map((i) => i.meta.eventId), items.map((i) => i.msg.subject)],
+            );
+            const fresh = new Set(inserted.map((r) => r.event_id));
+            const done: boolean[] = [];
+            for (const [index, item] of items.entries()) {
+              // A duplicate inside the batch itself is applied once (the first one took the inbox row).
+              const first = fresh.delete(item.meta.eventId);
+              if (first) {
+                try {
+                  await this.options.handler(item.event, manager, item.meta);
+                } catch (error) {
+                  failed = { index, error: error as Error };
+                  throw error;
+                }
+              }
+              done.push(first);
+            }
+            return done;
+          }),
+      );
+    } catch {
+      // Nothing of the batch was kept. The message whose handler failed has had its attempt for this
+      // delivery (it is redelivered with backoff, or dead-lettered); every other one is applied on its own.
+      for (const [index, item] of items.entries()) {
+        if (failed?.index === index) await this.fail(item.msg, failed.error, item.meta.eventId);
+        else await this.process(item.msg);
+      }
+      return;
+    }
+    items.forEach((item, i) => {
+      item.msg.ack();
+      platformMetrics.consumerProcessed.labels(consumer, applied[i] ? 'applied' : 'duplicate').inc();
+    });
   }
 
   async process(msg: JsMsg): Promise<void> {

@@ -174,4 +174,35 @@ describe('idempotent JetStream consumers with an inbox (real PostgreSQL + JetStr
       /^poison: cannot decode linli\.org\.v1\.NodeRegistered/,
     );
   });
+  it('a backlog is applied in batches: every event once, a duplicate inside a batch once, a failure only redelivers its own event', async () => {
+    // Last in this file: every consumer started after it would replay these 300 events first.
+    // Published before the consumer starts, so it finds a backlog and takes several messages per transaction.
+    const ids = Array.from(
+      { length: 300 },
+      (_, i) => `0191a000-0000-7000-8000-1${String(i).padStart(11, '0')}`,
+    );
+    for (const [i, id] of ids.entries()) await publishRaw(nodeRegistered(`积压社区${i}`), id);
+    await publishRaw(nodeRegistered('积压社区7'), ids[7]);
+    let once = true;
+    const c = consumer('backlog', (e) => {
+      if (e.name === '积压社区150' && once) {
+        once = false;
+        throw new Error('one bad moment');
+      }
+    });
+    await c.start();
+    await expectEventually(async () => {
+      const [{ n }] = (await f.dataSource.query(
+        `SELECT count(*)::int AS n FROM seen WHERE name LIKE 'backlog:积压社区%'`,
+      )) as Array<{ n: number }>;
+      expect(n).toBe(300);
+    });
+    const [{ n }] = (await f.dataSource.query(
+      `SELECT count(DISTINCT event_id)::int AS n FROM seen WHERE name LIKE 'backlog:积压社区%'`,
+    )) as Array<{ n: number }>;
+    expect(n).toBe(300);
+    // The failing event was applied on its second delivery; its neighbours on their first.
+    expect(await seen('backlog:积压社区150')).toEqual([{ event_id: ids[150], delivery: 2 }]);
+    expect(await seen('backlog:积压社区151')).toEqual([{ event_id: ids[151], delivery: 1 }]);
+  });
 });

@@ -1,12 +1,14 @@
 import { create } from '@bufbuild/protobuf';
 import {
+  AccessService,
   CommunityService,
   ErrorCode,
   NodeKind,
   NodeRegisteredSchema,
+  PrincipalSchema,
   type NodeRegistered,
 } from '@linli/contracts';
-import { RpcClient, encodeMessage } from '@linli/messaging';
+import { RpcClient, RpcServer, encodeMessage } from '@linli/messaging';
 import { newId } from '@linli/persistence';
 import {
   createTestDatabase,
@@ -27,6 +29,8 @@ describe('governance: community projection from org events (real PostgreSQL + Je
   let app: GovernanceApp;
   let nc: NatsConnection;
   let client: RpcClient;
+  let access: RpcServer;
+  const operator = create(PrincipalSchema, { subject: 'op-city', username: 'op-city', roles: ['operator'] });
   let prefix: string;
   let suffix: string;
 
@@ -50,10 +54,16 @@ describe('governance: community projection from org events (real PostgreSQL + Je
     );
     nc = await connect({ servers: natsUrl });
     client = new RpcClient(nc, { subjectPrefix: prefix });
+    // Org's CheckAccess, played on its real subject: the operator may read everything, anyone else nothing.
+    access = new RpcServer(nc, { queue: 'org', logger: testLogger('org-access'), subjectPrefix: prefix });
+    access.handle(AccessService.method.checkAccess, async (req) => ({
+      allowed: req.subject === operator.subject && req.action === 'governance.read',
+    }));
   });
 
   afterAll(async () => {
     await app.stop();
+    await access.drain();
     const jsm = await jetstreamManager(nc);
     for (const s of [`EVT_ORG${suffix}`, `EVT_GOVERNANCE${suffix}`, `DEAD_LETTERS${suffix}`]) {
       await jsm.streams.delete(s).catch(() => undefined);
@@ -97,7 +107,11 @@ describe('governance: community projection from org events (real PostgreSQL + Je
     const event = community('关口场社区');
     await deliver(event, newId());
     const { summary } = await expectEventually(() =>
-      client.call(CommunityService.method.getCommunitySummary, { communityId: event.nodeId }),
+      client.call(
+        CommunityService.method.getCommunitySummary,
+        { communityId: event.nodeId },
+        { principal: operator },
+      ),
     );
     expect(summary).toMatchObject({
       communityId: event.nodeId,
@@ -131,27 +145,69 @@ describe('governance: community projection from org events (real PostgreSQL + Je
     const older = create(NodeRegisteredSchema, { ...newer, name: '旧名字社区', aggregateVersion: 2n });
     await deliver(newer, newId());
     await expectEventually(() =>
-      client.call(CommunityService.method.getCommunitySummary, { communityId: newer.nodeId }),
+      client.call(
+        CommunityService.method.getCommunitySummary,
+        { communityId: newer.nodeId },
+        { principal: operator },
+      ),
     );
     await deliver(older, newId());
     const marker = community('标记社区');
     await deliver(marker, newId());
     await expectEventually(() =>
-      client.call(CommunityService.method.getCommunitySummary, { communityId: marker.nodeId }),
+      client.call(
+        CommunityService.method.getCommunitySummary,
+        { communityId: marker.nodeId },
+        { principal: operator },
+      ),
     );
-    const { summary } = await client.call(CommunityService.method.getCommunitySummary, {
-      communityId: newer.nodeId,
-    });
+    const { summary } = await client.call(
+      CommunityService.method.getCommunitySummary,
+      {
+        communityId: newer.nodeId,
+      },
+      { principal: operator },
+    );
     expect(summary?.name).toBe('新名字社区');
     expect(summary?.sourceVersion).toBe(3n);
   });
 
+  it("outside the caller's subtree the community does not exist (NOT_FOUND, never the data)", async () => {
+    const event = community('邻近社区');
+    await deliver(event, newId());
+    await expectEventually(() =>
+      client.call(
+        CommunityService.method.getCommunitySummary,
+        { communityId: event.nodeId },
+        { principal: operator },
+      ),
+    );
+    const stranger = create(PrincipalSchema, { subject: 'op-elsewhere', username: 'x', roles: ['operator'] });
+    for (const principal of [stranger, undefined]) {
+      await expect(
+        client.call(
+          CommunityService.method.getCommunitySummary,
+          { communityId: event.nodeId },
+          { principal },
+        ),
+      ).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND, reason: 'COMMUNITY_NOT_FOUND' });
+    }
+  });
+
   it('an unknown or non-community id is NOT_FOUND; a malformed one INVALID_ARGUMENT', async () => {
     await expect(
-      client.call(CommunityService.method.getCommunitySummary, { communityId: newId() }),
+      client.call(
+        CommunityService.method.getCommunitySummary,
+        { communityId: newId() },
+        { principal: operator },
+      ),
     ).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND, reason: 'COMMUNITY_NOT_FOUND' });
     await expect(
-      client.call(CommunityService.method.getCommunitySummary, { communityId: '42' }),
+      client.call(
+        CommunityService.method.getCommunitySummary,
+        { communityId: '42' },
+        { principal: operator },
+      ),
     ).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
   });
 });

@@ -11,8 +11,8 @@ export class CommunitiesRpc implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.rpc.handle(CommunityService.method.getCommunitySummary, async (req) => ({
-      summary: await this.communities.summary(req.communityId),
+    this.rpc.handle(CommunityService.method.getCommunitySummary, async (req, ctx) => ({
+      summary: await this.communities.summary(req.communityId, ctx.principal),
     }));
   }
 }

@@ -6,10 +6,12 @@ import {
   NodeKind,
   type CommunitySummary,
   type NodeRegistered,
+  type Principal,
 } from '@linli/contracts';
 import { ErrorCode, RpcError } from '@linli/messaging';
 import { isUuid } from '@linli/persistence';
 import type { EntityManager } from 'typeorm';
+import { GovernanceAccess } from '../access/governance-access.js';
 import { OrgUnitsRepository } from './org-units.repository.js';
 
 const KIND_NAMES: Partial<Record<NodeKind, string>> = {
@@ -33,7 +35,10 @@ export class CommunitiesError extends RpcError {
 
 @Injectable()
 export class CommunitiesService {
-  constructor(private readonly units: OrgUnitsRepository) {}
+  constructor(
+    private readonly units: OrgUnitsRepository,
+    private readonly access: GovernanceAccess,
+  ) {}
 
   /** Projection of evt.org.v1.node_registered; idempotent through the inbox and the aggregate version. */
   async onNodeRegistered(event: NodeRegistered, manager: EntityManager): Promise<void> {
@@ -49,10 +54,13 @@ export class CommunitiesService {
     });
   }
 
-  async summary(communityId: string): Promise<CommunitySummary> {
+  /** Outside the caller's subtree the community does not exist (404, as everywhere). */
+  async summary(communityId: string, principal: Principal | undefined): Promise<CommunitySummary> {
     if (!isUuid(communityId)) {
       throw RpcError.invalidArgument([{ field: 'community_id', description: 'must be a UUID' }]);
     }
+    if (!(await this.access.may(principal, 'governance.read', communityId)))
+      throw CommunitiesError.notFound();
     const unit = await this.units.findById(communityId);
     if (!unit || (unit.kind !== 'community' && unit.kind !== 'village')) throw CommunitiesError.notFound();
     return create(CommunitySummarySchema, {

@@ -152,14 +152,6 @@ export class HonoursService {
     if (v.length) throw RpcError.invalidArgument(v);
     const s = await this.honours.findScheme(req.schemeId);
     if (!s) throw new NotFound('honour_scheme');
-    if (s.honouree === 'household' && !req.householdId)
-      throw RpcError.invalidArgument([
-        { field: 'household_id', description: 'a household honour names the household' },
-      ]);
-    if (s.honouree === 'resident' && !req.residentId)
-      throw RpcError.invalidArgument([
-        { field: 'resident_id', description: 'a resident honour names the resident' },
-      ]);
 
     const unit = await this.honours.unit(req.unitNodeId);
     const underScope = !!unit && (unit.id === s.scopeNodeId || unit.ancestorIds.includes(s.scopeNodeId));
@@ -181,6 +173,15 @@ export class HonoursService {
     }
     // The unit's own operators (a building leader) nominate; a grant on the scheme's scope covers every unit.
     if (!(await this.access.may(principal, 'governance.write', unit.id))) throw new NotFound('honour_scheme');
+    // Only now, to a caller who may see the scheme: what kind of honouree it names.
+    if (s.honouree === 'household' && !req.householdId)
+      throw RpcError.invalidArgument([
+        { field: 'household_id', description: 'a household honour names the household' },
+      ]);
+    if (s.honouree === 'resident' && !req.residentId)
+      throw RpcError.invalidArgument([
+        { field: 'resident_id', description: 'a resident honour names the resident' },
+      ]);
 
     const id = newId();
     try {
