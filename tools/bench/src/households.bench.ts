@@ -9,7 +9,7 @@ import { bootstrapServiceDatabase, dropServiceDatabase } from '@linli/persistenc
 import { repoRoot } from '@linli/platform';
 import { composeResidentId } from '@linli/privacy';
 import pg from 'pg';
-import { machine, step, writeSection } from './report.js';
+import { load, machine, step, writeSection } from './report.js';
 
 /** Bulk import of synthetic households (head + spouse each) into Chengdu's compounds, timed end to end. */
 const HOUSEHOLDS = Number(process.env.BENCH_HOUSEHOLDS ?? 1_000_000);
@@ -69,9 +69,11 @@ out.end();
 await once(out, 'finish');
 
 step('importing (progress below)');
+const loadBefore = load();
 const started = performance.now();
 await runNode('services/org/dist/cli.js', ['import-households', file, '--batch', '5000']);
 const seconds = (performance.now() - started) / 1000;
+const loadAfter = load();
 const [{ households, residents }] = (
   await db.query(
     'SELECT (SELECT count(*) FROM households)::int AS households, (SELECT count(*) FROM residents)::int AS residents',
@@ -98,5 +100,6 @@ await writeSection(
       `${communities.length.toLocaleString('en')} communities, from one CSV: **${seconds.toFixed(1)} s** ` +
       `(${Math.round(residents / seconds).toLocaleString('en')} residents/s; target: 1,000,000 households in ≤ 180 s).`,
     '  Includes checking the whole file first, encrypting ID numbers, the blind index, representatives and the outbox events.',
+    `  1-minute load average before / after the import: ${loadBefore} / ${loadAfter} (other work shares the machine).`,
   ].join('\n'),
 );

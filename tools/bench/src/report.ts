@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '@linli/platform';
 
@@ -7,6 +7,11 @@ export const step = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
 export function machine(): string {
   return `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+/** The 1-minute load average now: other work on a shared 2-core machine shows in every number. */
+export function load(): string {
+  return loadavg()[0].toFixed(1);
 }
 
 /** Replaces (or appends) one named section of docs/benchmarks.md. */

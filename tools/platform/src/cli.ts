@@ -8,6 +8,7 @@ import { platformSettings } from './settings.js';
  *   seed                          import Chengdu's divisions and grant the demo operators their roles
  *   import divisions [--scope S]  import statistical divisions (S: '' national, 51 a province, 5101 a city)
  *   import households <file>      compounds, buildings, households and residents from CSV or .xlsx
+ *   retention run|show|set …      PI-5 retention of personal data (see services/org/src/cli.ts)
  */
 const [command, ...rest] = process.argv.slice(2);
 const settings = platformSettings();
@@ -26,7 +27,9 @@ function org(args: string[]): never {
 if (command === 'seed') org(['seed-demo', '--realm', join(repoRoot, 'deploy/keycloak/linli-realm.json')]);
 if (command === 'import' && rest[0] === 'divisions') org(['import-divisions', ...rest.slice(1)]);
 if (command === 'import' && rest[0] === 'households') org(['import-households', ...rest.slice(1)]);
+if (command === 'retention') org(['retention', ...rest]);
 process.stderr.write(
-  'usage: npm run linli -- <command>\n  seed\n  import divisions [--scope 5101]\n  import households <file.csv|file.xlsx>\n',
+  'usage: npm run linli -- <command>\n  seed\n  import divisions [--scope 5101]\n  import households <file.csv|file.xlsx>\n' +
+    '  retention run | retention show | retention set <category> <days> [--purpose TEXT]\n',
 );
 process.exit(2);
