@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { queryRows } from '@linli/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
+import { inSubtree } from '../nodes/nodes.repository.js';
 import type { Scope, ScopedRoleName } from './access-policy.js';
 
 export interface AssignmentRecord {
@@ -107,7 +108,7 @@ export class AccessRepository {
   async listUnder(path: string, afterId: string | undefined, limit: number): Promise<AssignmentRecord[]> {
     const rows: AssignmentRow[] = await this.dataSource.query(
       `${SELECT}
-        WHERE n.path <@ $1::ltree AND ra.revoked_at IS NULL AND ($2::uuid IS NULL OR ra.id > $2::uuid)
+        WHERE ${inSubtree('n.path', '$1')} AND ra.revoked_at IS NULL AND ($2::uuid IS NULL OR ra.id > $2::uuid)
         ORDER BY ra.id LIMIT $3`,
       [path, afterId ?? null, limit],
     );

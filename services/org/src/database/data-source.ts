@@ -17,6 +17,7 @@ import { DivisionImportRuns1765200000000 } from './migrations/1765200000000-divi
 import { AddResidentAccounts1765200000001 } from './migrations/1765200000001-add-resident-accounts.js';
 import { PiRetention1765500000000 } from './migrations/1765500000000-pi-retention.js';
 import { CurrentRepresentativeIndex1765500000001 } from './migrations/1765500000001-current-representative-index.js';
+import { DropPathGist1765500000002 } from './migrations/1765500000002-drop-path-gist.js';
 
 export const orgMigrations = [
   CreateDivisionTree1764300000000,
@@ -33,6 +34,7 @@ export const orgMigrations = [
   AddResidentAccounts1765200000001,
   PiRetention1765500000000,
   CurrentRepresentativeIndex1765500000001,
+  DropPathGist1765500000002,
 ];
 
 /** The org service's data source: database `linli_org`, used by the app and by migrate.ts. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { queryRows } from '@linli/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
+import { inSubtree } from '../nodes/nodes.repository.js';
 
 export interface DwellingRecord {
   id: string;
@@ -56,7 +57,7 @@ export class DwellingsRepository {
   /** Every dwelling at the node or below it with its current owners (the owners' roll input). */
   async under(path: string): Promise<DwellingRecord[]> {
     const rows: Row[] = await this.dataSource.query(
-      `${SELECT} WHERE n.path <@ $1::ltree GROUP BY d.id, n.path`,
+      `${SELECT} WHERE ${inSubtree('n.path', '$1')} GROUP BY d.id, n.path`,
       [path],
     );
     return rows.map(toRecord);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { queryRows } from '@linli/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
+import { inSubtree } from '../nodes/nodes.repository.js';
 
 export interface HouseholdRecord {
   id: string;
@@ -77,7 +78,7 @@ export class HouseholdsRepository {
   /** Households registered at the node with this path or below it, keyset-paged by id. */
   async listUnder(path: string, afterId: string | undefined, limit: number): Promise<HouseholdRecord[]> {
     const rows: HouseholdRow[] = await this.dataSource.query(
-      `${SELECT_HOUSEHOLD} WHERE n.path <@ $1::ltree AND ($2::uuid IS NULL OR h.id > $2::uuid) ORDER BY h.id LIMIT $3`,
+      `${SELECT_HOUSEHOLD} WHERE ${inSubtree('n.path', '$1')} AND ($2::uuid IS NULL OR h.id > $2::uuid) ORDER BY h.id LIMIT $3`,
       [path, afterId ?? null, limit],
     );
     return rows.map(toHousehold);

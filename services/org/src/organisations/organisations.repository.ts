@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { queryRows } from '@linli/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
+import { inSubtree } from '../nodes/nodes.repository.js';
 
 export interface OrganisationRecord {
   id: string;
@@ -111,7 +112,7 @@ export class OrganisationsRepository {
   ): Promise<OrganisationRecord[]> {
     const rows: OrgRow[] = await this.dataSource.query(
       `${SELECT_ORG}
-        WHERE n.path <@ $1::ltree AND (cardinality($2::text[]) = 0 OR o.type = ANY($2::text[]))
+        WHERE ${inSubtree('n.path', '$1')} AND (cardinality($2::text[]) = 0 OR o.type = ANY($2::text[]))
           AND ($3::uuid IS NULL OR o.id > $3::uuid)
         ORDER BY o.id LIMIT $4`,
       [path, types, afterId ?? null, limit],
