@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import { fromJson, toJson } from '@bufbuild/protobuf';
+import { fromJson, toJson, type JsonValue } from '@bufbuild/protobuf';
 import { HouseholdRegisteredSchema, MemberRelation, ResidentJoinedSchema } from '@linli/contracts';
 import { PiiCipher, composeResidentId } from '@linli/privacy';
 import { testLogger } from '@linli/testing';
@@ -88,7 +88,7 @@ describe('bulk households import from CSV and Excel (real PostgreSQL)', () => {
     expect(dump).not.toContain(parent);
     expect(dump).not.toContain('13800000001');
     // The events are proto3 JSON exactly as toJson writes it, and carry no personal data.
-    const events: Array<{ type: string; payload: object }> = await ds().query(
+    const events: Array<{ type: string; payload: JsonValue }> = await ds().query(
       `SELECT type, payload FROM outbox WHERE type IN ($1, $2) ORDER BY id`,
       [ResidentJoinedSchema.typeName, HouseholdRegisteredSchema.typeName],
     );
