@@ -41,9 +41,10 @@ export function kindName(kind: NodeKind): string {
   return KIND_NAMES[kind as Exclude<NodeKind, NodeKind.UNSPECIFIED>] ?? 'unspecified';
 }
 
+const KINDS_BY_NAME = new Map(Object.entries(KIND_NAMES).map(([k, v]) => [v, Number(k) as NodeKind]));
+
 export function kindFromName(name: string): NodeKind | undefined {
-  const entry = Object.entries(KIND_NAMES).find(([, v]) => v === name);
-  return entry ? (Number(entry[0]) as NodeKind) : undefined;
+  return KINDS_BY_NAME.get(name);
 }
 
 /** AD-1: a statistical division code is exactly twelve digits. */

@@ -156,22 +156,31 @@ export class NodesRepository {
     );
   }
 
-  /** A page of the live subtree under a path (the root excluded), in tree order, keyed by path. */
-  async listSubtree(
-    rootPath: string,
+  /**
+   * A page of the live subtree under a node (the root excluded), in tree order, keyed by path, together with
+   * the root's path (to authorize) in one round trip. Undefined if the root does not exist or is retired.
+   */
+  async listSubtreeOf(
+    rootId: string,
     kinds: string[],
     afterPath: string | undefined,
     limit: number,
-  ): Promise<NodeRecord[]> {
-    const rows: NodeRow[] = await this.dataSource.query(
-      `${SELECT_NODE}
-        WHERE n.path > coalesce($3::ltree, $1::ltree) AND n.path < $5::ltree AND n.retired_at IS NULL
-          AND (cardinality($2::text[]) = 0 OR n.kind = ANY($2::text[]))
-        ORDER BY n.path
-        LIMIT $4`,
-      [rootPath, kinds, afterPath ?? null, limit, subtreeUpperBound(rootPath)],
+  ): Promise<{ rootPath: string; nodes: NodeRecord[] } | undefined> {
+    const rows: Array<NodeRow & { root_path: string }> = await this.dataSource.query(
+      `WITH root AS (SELECT path FROM nodes WHERE id = $1 AND retired_at IS NULL)
+       SELECT root.path::text AS root_path, page.*
+         FROM root
+         LEFT JOIN LATERAL (
+           ${SELECT_NODE}
+            WHERE n.path > coalesce($3::ltree, root.path) AND n.path < (root.path::text || 'g')::ltree
+              AND n.retired_at IS NULL AND (cardinality($2::text[]) = 0 OR n.kind = ANY($2::text[]))
+            ORDER BY n.path
+            LIMIT $4
+         ) page ON true`,
+      [rootId, kinds, afterPath ?? null, limit],
     );
-    return rows.map(toRecord);
+    if (rows.length === 0) return undefined;
+    return { rootPath: rows[0].root_path, nodes: rows.filter((r) => r.id !== null).map(toRecord) };
   }
 
   /** Nodes whose name contains the text, within any of the given subtrees, best matches first. */

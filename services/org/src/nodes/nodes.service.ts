@@ -140,23 +140,27 @@ export class NodesService {
       after = decodeCursor(req.cursor);
       if (!after || !/^[0-9a-f]{32}(\.[0-9a-f]{32})*$/.test(after)) throw NodesError.invalidCursor();
     }
-    const root = await this.visible(req.rootId, principal, 'org.node.read', 'root_id');
-    if (req.at) {
-      const at = timestampDate(req.at);
-      const page = await this.history.subtreeAt(root.id, at, kinds, after, limit + 1);
-      const nodes = page.slice(0, limit);
+    if (!req.at) {
+      // One round trip for the root and the page; the page is dropped unless the caller may read the root.
+      requireUuid('root_id', req.rootId);
+      const found = await this.nodes.listSubtreeOf(req.rootId, kinds, after, limit + 1);
+      if (!found || !(await this.access.may(principal, 'org.node.read', found.rootPath)))
+        throw NodesError.notFound();
+      const nodes = found.nodes.slice(0, limit);
       return {
-        // createdAt carries when this version of the node began; child counts are not kept per version.
-        nodes: nodes.map((n) =>
-          toNode({ ...n, childCount: 0, officialName: null, source: 'import', createdAt: n.validFrom }),
-        ),
-        nextCursor: page.length > limit ? encodeCursor(nodes[nodes.length - 1].path) : '',
+        nodes: nodes.map(toNode),
+        nextCursor: found.nodes.length > limit ? encodeCursor(nodes[nodes.length - 1].path) : '',
       };
     }
-    const page = await this.nodes.listSubtree(root.path, kinds, after, limit + 1);
+    const root = await this.visible(req.rootId, principal, 'org.node.read', 'root_id');
+    const at = timestampDate(req.at);
+    const page = await this.history.subtreeAt(root.id, at, kinds, after, limit + 1);
     const nodes = page.slice(0, limit);
     return {
-      nodes: nodes.map(toNode),
+      // createdAt carries when this version of the node began; child counts are not kept per version.
+      nodes: nodes.map((n) =>
+        toNode({ ...n, childCount: 0, officialName: null, source: 'import', createdAt: n.validFrom }),
+      ),
       nextCursor: page.length > limit ? encodeCursor(nodes[nodes.length - 1].path) : '',
     };
   }
