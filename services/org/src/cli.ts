@@ -42,16 +42,8 @@ const logger = createLogger('org-cli', config.LOG_LEVEL);
 const dataSource = orgDataSource(config.DATABASE_URL, 2);
 
 function progress(label: string) {
-  let last = 0;
-  let lastPhase = '';
-  return (done: number, phase: 'reading' | 'writing') => {
-    if (done - last >= 5000 || phase !== lastPhase) {
-      const verb = phase === 'reading' ? 'units read' : 'nodes written';
-      process.stderr.write(`\r${label}: ${done.toLocaleString('en')} ${verb}   `);
-      last = done;
-      lastPhase = phase;
-    }
-  };
+  return (written: number) =>
+    process.stderr.write(`\r${label}: ${written.toLocaleString('en')} nodes written   `);
 }
 
 const command = positionals[0];

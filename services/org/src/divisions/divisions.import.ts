@@ -168,7 +168,8 @@ export async function importDivisions(
     dataDir?: string;
     edition?: string;
     actor?: string;
-    onProgress?: (done: number, phase: 'reading' | 'writing') => void;
+    /** After each chunk: how many nodes are written so far. */
+    onProgress?: (written: number) => void;
   },
 ): Promise<ImportReport> {
   const edition = options.edition ?? '2023';
@@ -294,7 +295,7 @@ export async function importDivisions(
         // id is its node's id with another random tail: UUIDv7, unique, and in the nodes' (parents-first) order.
         await manager.query(eventsSql, [...range, ...eventParams]);
         report.added += rows.length;
-        options.onProgress?.(report.added, 'writing');
+        options.onProgress?.(report.added);
       })();
       written.catch(() => undefined); // awaited by the next write; no unhandled rejection meanwhile
       pending = written;
