@@ -18,6 +18,7 @@ import {
   kindName,
 } from '../nodes/node.js';
 import { copyIn, copyRow } from '../database/bulk.js';
+import { splitCsvRecord } from '../imports/csv.js';
 
 export interface DivisionRow {
   code: string;
@@ -33,38 +34,6 @@ const LEVELS = [
   { file: 'streets.csv', width: 9, kind: townshipKindOfRaw, parent: 'areaCode' },
   { file: 'villages.csv', width: 12, kind: villageKindOfRaw, parent: 'streetCode' },
 ] as const;
-
-/** The fields of one CSV line (RFC 4180 quoting, "" inside quotes; no line breaks inside fields). */
-export function csvFields(line: string): string[] {
-  const fields: string[] = [];
-  let i = 0;
-  for (;;) {
-    if (line[i] === '"') {
-      let value = '';
-      let j = i + 1;
-      for (;;) {
-        const q = line.indexOf('"', j);
-        if (q < 0) throw new Error(`unterminated quote in: ${line}`);
-        value += line.slice(j, q);
-        if (line[q + 1] === '"') {
-          value += '"';
-          j = q + 2;
-        } else {
-          i = q + 1;
-          break;
-        }
-      }
-      fields.push(value);
-    } else {
-      const comma = line.indexOf(',', i);
-      fields.push(line.slice(i, comma < 0 ? line.length : comma));
-      i = comma < 0 ? line.length : comma;
-    }
-    if (i >= line.length) return fields;
-    if (line[i] !== ',') throw new Error(`malformed CSV line: ${line}`);
-    i++;
-  }
-}
 
 function townshipKindOfRaw(code: string): NodeKind {
   return townshipKind(code.padEnd(12, '0'));
@@ -93,7 +62,7 @@ export async function* readDivisions(
   for (const level of LEVELS) {
     const batch: DivisionRow[] = [];
     const [header, ...lines] = (await readFile(join(dataDir, level.file), 'utf8')).split(/\r?\n/);
-    const columns = csvFields(header);
+    const columns = splitCsvRecord(header);
     const codeAt = columns.indexOf('code');
     const nameAt = columns.indexOf('name');
     const parentAt = level.parent ? columns.indexOf(level.parent) : -1;
@@ -104,7 +73,7 @@ export async function* readDivisions(
       if (line.trim() === '') continue;
       const first = line.slice(0, line.indexOf(','));
       if (codeAt === 0 && !(first.startsWith(scope) || scope.startsWith(first))) continue;
-      const fields = csvFields(line).map((f) => f.trim());
+      const fields = splitCsvRecord(line);
       const code = fields[codeAt];
       // Ancestors of the scope (e.g. the province of a city scope) and everything inside it.
       const inScope = code.startsWith(scope) || scope.startsWith(code);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { csvRecords } from './import-source.js';
+import { csvRecords } from './csv.js';
 
 describe('csvRecords (RFC 4180 reader of household files)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'linli-csv-'));
