@@ -18,7 +18,7 @@ import {
   kindName,
 } from '../nodes/node.js';
 import { copyIn, copyRow } from '../database/bulk.js';
-import { splitCsvRecord } from '../imports/csv.js';
+import { csvRows } from '../imports/csv.js';
 
 export interface DivisionRow {
   code: string;
@@ -62,18 +62,19 @@ export async function* readDivisions(
   for (const level of LEVELS) {
     const batch: DivisionRow[] = [];
     const [header, ...lines] = (await readFile(join(dataDir, level.file), 'utf8')).split(/\r?\n/);
-    const columns = splitCsvRecord(header);
+    const [columns] = csvRows(header);
     const codeAt = columns.indexOf('code');
     const nameAt = columns.indexOf('name');
     const parentAt = level.parent ? columns.indexOf(level.parent) : -1;
     if (codeAt < 0 || nameAt < 0 || (level.parent && parentAt < 0))
       throw new Error(`${level.file}: unexpected header ${header}`);
-    for (const line of lines) {
-      // The code is the first, unquoted column: drop lines outside the scope before parsing them.
-      if (line.trim() === '') continue;
+    // The code is the first, unquoted column: lines outside the scope are dropped before csv-parse reads the rest.
+    const kept = lines.filter((line) => {
+      if (line.trim() === '' || codeAt !== 0) return line.trim() !== '';
       const first = line.slice(0, line.indexOf(','));
-      if (codeAt === 0 && !(first.startsWith(scope) || scope.startsWith(first))) continue;
-      const fields = splitCsvRecord(line);
+      return first.startsWith(scope) || scope.startsWith(first);
+    });
+    for (const fields of csvRows(kept.join('\n'))) {
       const code = fields[codeAt];
       // Ancestors of the scope (e.g. the province of a city scope) and everything inside it.
       const inScope = code.startsWith(scope) || scope.startsWith(code);
