@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { csvRecords } from './csv.js';
 
-describe("csvRecords (csv-parse, RFC 4180, for household files)', () => {
+describe('csvRecords (csv-parse, RFC 4180, for household files)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'linli-csv-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
