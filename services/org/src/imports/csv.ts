@@ -29,7 +29,7 @@ export async function* csvRecords(file: string): AsyncGenerator<{ line: number; 
   } catch (e) {
     const err = e as { code?: string; lines?: number; message: string };
     if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
-      throw new Error(`line ${err.lines ?? '?'}: a quoted field is never closed`);
+      throw new Error(`line ${err.lines ?? '?'}: a quoted field is never closed`, { cause: e });
     }
     throw e;
   }
