@@ -14,10 +14,11 @@ import {
   type Principal,
   type Seat,
 } from '@linli/contracts';
-import { ErrorCode, OutboxRelay, RpcError, appendToOutbox } from '@linli/messaging';
+import { OutboxRelay, RpcError, appendToOutbox } from '@linli/messaging';
 import { isUniqueViolation, isUuid, newId, sqlState, withTransaction } from '@linli/persistence';
 import { maskName } from '@linli/privacy';
 import { DataSource, type EntityManager } from 'typeorm';
+import { GovernanceError } from '../errors.js';
 import { GovernanceAccess, NotFound } from '../access/governance-access.js';
 import { ElectorateRepository } from '../electorate/electorate.repository.js';
 import { committeeTypes, seatPositions } from '../enums.js';
@@ -40,17 +41,6 @@ import {
 } from './committees.repository.js';
 
 const today = () => civilDate(new Date());
-
-export class CommitteeError extends RpcError {
-  static rule(reason: string, message: string, field?: string): CommitteeError {
-    return new CommitteeError(
-      ErrorCode.FAILED_PRECONDITION,
-      reason,
-      message,
-      field ? [{ field, description: message }] : [],
-    );
-  }
-}
 
 /** How names appear: operators of the scope see them; the public sees them masked unless consented (PI-3). */
 export type NameView = 'operator' | 'public';
@@ -99,7 +89,7 @@ export class CommitteesService {
       violations.push({ field: 'women_required', description: 'must be between 0 and the size' });
     if (violations.length) throw RpcError.invalidArgument(violations);
     if (MANDATED_TYPES.has(type!)) {
-      throw CommitteeError.rule(
+      throw GovernanceError.rule(
         'MANDATE_REQUIRED',
         'A co-building or co-governance committee is formed by the meeting decision that mandates it.',
         'type',
@@ -109,7 +99,7 @@ export class CommitteesService {
     const sizeRule = await this.sizeRule(type!, termStart);
     const bad = sizeViolation(req.size, sizeRule);
     if (bad) {
-      throw CommitteeError.rule(
+      throw GovernanceError.rule(
         `COMMITTEE_SIZE`,
         `${SIZE_RULE_ID[type!] ?? 'size'}: a ${type} committee ${bad}.`,
         'size',
@@ -119,7 +109,7 @@ export class CommitteesService {
     const maxEnd = addMonths(termStart, 12 * (years[type!] ?? years.default));
     const termEnd = req.termEnd || maxEnd;
     if (termEnd <= termStart || termEnd > maxEnd) {
-      throw CommitteeError.rule(
+      throw GovernanceError.rule(
         'COMMITTEE_TERM',
         `The term ends after ${termStart} and by ${maxEnd} (RC-2, OW-10).`,
         'term_end',
@@ -143,7 +133,7 @@ export class CommitteesService {
       await this.formed(m, record, principal);
     });
     this.relay.kick();
-    return this.get(record.id, principal);
+    return this.current(record.id);
   }
 
   /** Forms the committee a passed MANDATE_COMMITTEE motion names, inside the decision's transaction. */
@@ -242,6 +232,12 @@ export class CommitteesService {
     return this.toCommittee(c, await this.committees.currentSeats([c.id]));
   }
 
+  /** The committee after a command the caller was already allowed to make (no second scope check). */
+  private async current(id: string): Promise<Committee> {
+    const c = (await this.committees.find(id))!;
+    return this.toCommittee(c, await this.committees.currentSeats([c.id]));
+  }
+
   async list(nodeId: string, limit: number, cursor: string, principal: Principal | undefined) {
     if (!isUuid(nodeId))
       throw RpcError.invalidArgument([{ field: 'node_id', description: 'must be a UUID' }]);
@@ -277,7 +273,7 @@ export class CommitteesService {
     if (v.length) throw RpcError.invalidArgument(v);
     const c = await this.visible(req.committeeId, principal, 'governance.write');
     if (req.portfolio && !c.portfolios.includes(req.portfolio)) {
-      throw CommitteeError.rule(
+      throw GovernanceError.rule(
         'UNKNOWN_PORTFOLIO',
         `The committee has no portfolio "${req.portfolio}".`,
         'portfolio',
@@ -291,14 +287,14 @@ export class CommitteesService {
         (decision.mandatedCommitteeId === c.id ||
           (decision.kind === 'appoint_members' && decision.subjectRef === `committee:${c.id}`));
       if (!authorises) {
-        throw CommitteeError.rule(
+        throw GovernanceError.rule(
           'DECISION_DOES_NOT_APPOINT',
           'Seats are filled by a certified election or by a passed decision that mandates or appoints to this committee.',
           'decision_id',
         );
       }
       if (!(await this.electorate.residentUnder(m, req.residentId, c.scopeNodeId))) {
-        throw CommitteeError.rule(
+        throw GovernanceError.rule(
           'NOT_A_RESIDENT_OF_SCOPE',
           "Members are residents of the committee's scope.",
           'resident_id',
@@ -322,7 +318,7 @@ export class CommitteesService {
         principal,
       );
     });
-    return this.get(c.id, principal);
+    return this.current(c.id);
   }
 
   /** Fills seats (by certified election or decision) within the committee's size and term, inside `m`. */
@@ -337,10 +333,10 @@ export class CommitteesService {
     await this.committees.find(c.id, m, true);
     const held = await this.committees.currentSeats([c.id], m);
     if (held.length + seats.length > c.size) {
-      throw CommitteeError.rule('NO_VACANCY', `The committee has ${c.size - held.length} vacancies.`);
+      throw GovernanceError.rule('NO_VACANCY', `The committee has ${c.size - held.length} vacancies.`);
     }
     if (from < c.termStart || from >= c.termEnd) {
-      throw CommitteeError.rule(
+      throw GovernanceError.rule(
         'OUTSIDE_TERM',
         "Seats are filled within the committee's term (VC-8).",
         'valid_from',
@@ -349,7 +345,7 @@ export class CommitteesService {
     const taken = [...held];
     for (const s of seats) {
       if (c.type === 'village' && womenRuleViolated(taken, { woman: !!s.woman }, c.size, c.womenRequired)) {
-        throw CommitteeError.rule(
+        throw GovernanceError.rule(
           'WOMEN_SEAT_REQUIRED',
           'VC-1: a village committee includes at least one woman.',
         );
@@ -378,7 +374,7 @@ export class CommitteesService {
       throw RpcError.invalidArgument([{ field: 'seat_id', description: 'must be a UUID' }]);
     const c = await this.visible(req.committeeId, principal, 'governance.write');
     if (req.portfolio && !c.portfolios.includes(req.portfolio)) {
-      throw CommitteeError.rule(
+      throw GovernanceError.rule(
         'UNKNOWN_PORTFOLIO',
         `The committee has no portfolio "${req.portfolio}".`,
         'portfolio',
@@ -391,7 +387,7 @@ export class CommitteesService {
       await this.committees.bump(m, c.id);
       await this.seatChanged(m, { ...seat, portfolio: req.portfolio }, 'portfolio_assigned', principal);
     });
-    return this.get(c.id, principal);
+    return this.current(c.id);
   }
 
   async endSeat(req: EndSeatRequest, principal: Principal | undefined): Promise<Committee> {
@@ -409,7 +405,7 @@ export class CommitteesService {
         // RC-7: removal is a decision of the meeting.
         const decision = isUuid(req.decisionId) ? await findDecision(m, req.decisionId) : undefined;
         if (!decision?.passed || decision.scopeNodeId !== c.scopeNodeId) {
-          throw CommitteeError.rule(
+          throw GovernanceError.rule(
             'REMOVAL_NEEDS_DECISION',
             'RC-7: a member is removed only by a passed meeting decision.',
             'decision_id',
@@ -419,12 +415,12 @@ export class CommitteesService {
       const seat = (await this.committees.currentSeats([c.id], m)).find((s) => s.id === req.seatId);
       if (!seat) throw new NotFound('seat');
       if (on < seat.validFrom)
-        throw CommitteeError.rule('BEFORE_SEAT_START', 'A seat ends after it started.', 'effective_on');
+        throw GovernanceError.rule('BEFORE_SEAT_START', 'A seat ends after it started.', 'effective_on');
       await this.committees.endSeat(m, seat.id, on, req.reason);
       await this.committees.bump(m, c.id);
       await this.seatChanged(m, seat, 'ended', principal);
     });
-    return this.get(c.id, principal);
+    return this.current(c.id);
   }
 
   async roster(committeeId: string, on: string, principal: Principal | undefined): Promise<Seat[]> {
@@ -462,9 +458,9 @@ export class CommitteesService {
       await withTransaction(this.dataSource, work);
     } catch (e) {
       if (isUniqueViolation(e, 'committee_seats_one_chair'))
-        throw CommitteeError.rule('CHAIR_TAKEN', 'The committee already has a chair.', 'position');
+        throw GovernanceError.rule('CHAIR_TAKEN', 'The committee already has a chair.', 'position');
       if (sqlState(e) === '23P01')
-        throw CommitteeError.rule(
+        throw GovernanceError.rule(
           'ALREADY_A_MEMBER',
           'The resident already holds a seat on this committee.',
           'resident_id',

@@ -13,26 +13,16 @@ import {
   type PublishConsultationSummaryRequest,
   type SubmitOpinionRequest,
 } from '@linli/contracts';
-import { ErrorCode, OutboxRelay, RpcError, appendToOutbox } from '@linli/messaging';
+import { OutboxRelay, RpcError, appendToOutbox } from '@linli/messaging';
 import { isUuid, newId, withTransaction } from '@linli/persistence';
 import { DataSource } from 'typeorm';
+import { GovernanceError } from '../errors.js';
 import { GovernanceAccess, NotFound } from '../access/governance-access.js';
 import {
   ConsultationsRepository,
   type ConsultationRecord,
   type OpinionRecord,
 } from './consultations.repository.js';
-
-export class ConsultationError extends RpcError {
-  static rule(reason: string, message: string, field?: string): ConsultationError {
-    return new ConsultationError(
-      ErrorCode.FAILED_PRECONDITION,
-      reason,
-      message,
-      field ? [{ field, description: message }] : [],
-    );
-  }
-}
 
 type Violations = Array<{ field: string; description: string }>;
 
@@ -109,14 +99,14 @@ export class ConsultationsService {
     if (!c || !me || !me.nodePath.includes(c.scopeNodeId)) throw new NotFound('consultation');
     const now = Date.now();
     if (now < c.opensAt.getTime()) {
-      throw ConsultationError.rule(
+      throw GovernanceError.rule(
         'CONSULTATION_NOT_OPEN',
         `The consultation opens at ${c.opensAt.toISOString()}.`,
         'consultation_id',
       );
     }
     if (now >= c.closesAt.getTime()) {
-      throw ConsultationError.rule(
+      throw GovernanceError.rule(
         'CONSULTATION_CLOSED',
         `The consultation closed at ${c.closesAt.toISOString()}.`,
         'consultation_id',
@@ -172,28 +162,27 @@ export class ConsultationsService {
     await withTransaction(this.dataSource, async (m) => {
       const c = (await this.consultations.find(found.id, m, true))!;
       if (c.summarisedAt) {
-        throw new ConsultationError(
-          ErrorCode.ALREADY_EXISTS,
+        throw GovernanceError.exists(
           'ALREADY_SUMMARISED',
           'The summary of this consultation was published already.',
         );
       }
       if (Date.now() < c.closesAt.getTime()) {
-        throw ConsultationError.rule(
+        throw GovernanceError.rule(
           'CONSULTATION_STILL_OPEN',
           `The summary is published after the consultation closes (${c.closesAt.toISOString()}).`,
         );
       }
       const meeting = await this.consultations.meeting(m, req.meetingId);
       if (!meeting || meeting.scopeNodeId !== c.scopeNodeId) {
-        throw ConsultationError.rule(
+        throw GovernanceError.rule(
           'MEETING_NOT_IN_SCOPE',
           "The summary goes to a meeting of the consultation's scope.",
           'meeting_id',
         );
       }
       if (!meeting.agenda.some((item) => item.consultationId === c.id)) {
-        throw ConsultationError.rule(
+        throw GovernanceError.rule(
           'NOT_ON_AGENDA',
           "The meeting's agenda does not list this consultation.",
           'meeting_id',

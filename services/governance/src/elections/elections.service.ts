@@ -27,6 +27,7 @@ import { ErrorCode, OutboxRelay, RpcError, appendToOutbox } from '@linli/messagi
 import { isUniqueViolation, isUuid, newId, queryRows, withTransaction } from '@linli/persistence';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
+import { GovernanceError } from '../errors.js';
 import { GovernanceAccess, NotFound, type SignedInResident } from '../access/governance-access.js';
 import { CommitteesRepository } from '../committees/committees.repository.js';
 import { CommitteesService, displayName, type NameView } from '../committees/committees.service.js';
@@ -48,15 +49,7 @@ type BallotVoter = { resident: SignedInResident; onBehalfOf?: string } | { voter
 const PROXY_RELATIONS = ['spouse', 'parent', 'child', 'sibling', 'grandparent', 'grandchild'];
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-export class ElectionError extends RpcError {
-  static rule(reason: string, message: string, field?: string): ElectionError {
-    return new ElectionError(
-      ErrorCode.FAILED_PRECONDITION,
-      reason,
-      message,
-      field ? [{ field, description: message }] : [],
-    );
-  }
+export class ElectionError extends GovernanceError {
   static sealed(): ElectionError {
     return new ElectionError(
       ErrorCode.FAILED_PRECONDITION,
@@ -201,7 +194,7 @@ export class ElectionsService {
         principal?.subject ?? null,
       ],
     );
-    return this.get(id, principal);
+    return this.current(id);
   }
 
   private async row(id: string, m: EntityManager = this.dataSource.manager, lock?: 'update' | 'share') {
@@ -227,6 +220,11 @@ export class ElectionsService {
 
   async get(id: string, principal: Principal | undefined): Promise<Election> {
     return this.toElection(await this.visible(id, principal, 'governance.read'), 'operator');
+  }
+
+  /** The election after a command the caller was already allowed to make (no second scope check). */
+  private async current(id: string): Promise<Election> {
+    return this.toElection(await this.row(id), 'operator');
   }
 
   /** VC-3: the roll is published ≥ N days before the election day; objections within M days. */
@@ -270,15 +268,6 @@ export class ElectionsService {
               AND r.adult_on <= $3`,
           [e.id, e.scope_node_id, e.election_day],
         );
-        const [{ n }] = (await m.query(`SELECT count(*)::int AS n FROM electorate WHERE election_id = $1`, [
-          e.id,
-        ])) as Array<{ n: number }>;
-        if (n === 0) {
-          throw ElectionError.rule(
-            'NO_GROUP_REPRESENTATIVES',
-            "RC-4: GROUP_REPS needs residents' groups with representatives in the scope.",
-          );
-        }
       } else {
         await m.query(
           `INSERT INTO electorate (election_id, voter_key, household_id)
@@ -293,6 +282,12 @@ export class ElectionsService {
       const [{ n }] = (await m.query(`SELECT count(*)::int AS n FROM electorate WHERE election_id = $1`, [
         e.id,
       ])) as Array<{ n: number }>;
+      if (n === 0 && e.mode === 'group_reps') {
+        throw ElectionError.rule(
+          'NO_GROUP_REPRESENTATIVES',
+          "RC-4: GROUP_REPS needs residents' groups with representatives in the scope.",
+        );
+      }
       await m.query(
         `UPDATE elections SET status = 'roll_published', roll_published_at = now(), objection_deadline = $2,
                               registered_electors = $3, version = version + 1 WHERE id = $1`,
@@ -312,7 +307,7 @@ export class ElectionsService {
       );
     });
     this.relay.kick();
-    return this.get(row.id, principal);
+    return this.current(row.id);
   }
 
   /** VC-3: admissible iff lodged within the objection window; decided within `decideDays` of receipt. */
@@ -433,7 +428,7 @@ export class ElectionsService {
         [obj.id, req.upheld ? 'upheld' : 'dismissed', answer, principal?.subject ?? null],
       );
     });
-    return { objection: await this.objection(req.objectionId), election: await this.get(row.id, principal) };
+    return { objection: await this.objection(req.objectionId), election: await this.current(row.id) };
   }
 
   async nominate(req: NominateCandidateRequest, principal: Principal | undefined): Promise<Election> {
@@ -484,7 +479,7 @@ export class ElectionsService {
         );
       throw err;
     }
-    return this.get(e.id, principal);
+    return this.current(e.id);
   }
 
   /** Opens voting for the current round: VC-4 more candidates than seats; no objection left undecided. */
@@ -516,7 +511,7 @@ export class ElectionsService {
       }
       await m.query(`UPDATE elections SET status = 'open', version = version + 1 WHERE id = $1`, [e.id]);
     });
-    return this.get(row.id, principal);
+    return this.current(row.id);
   }
 
   // --- voting -----------------------------------------------------------------------------------------------
@@ -745,7 +740,7 @@ export class ElectionsService {
       [row.id],
     );
     if (closed.length === 0) throw ElectionError.rule('NOT_OPEN', 'Only open voting closes.');
-    return this.get(row.id, principal);
+    return this.current(row.id);
   }
 
   // --- results --------------------------------------------------------------------------------------------
@@ -783,7 +778,7 @@ export class ElectionsService {
     });
     return {
       tally: this.toTally(row.id, stored, await this.namesOf(row.id, 'operator')),
-      election: await this.get(row.id, principal),
+      election: await this.current(row.id),
     };
   }
 
@@ -892,7 +887,7 @@ export class ElectionsService {
       );
     });
     this.relay.kick();
-    return this.get(row.id, principal);
+    return this.current(row.id);
   }
 
   private async elected(m: EntityManager, electionId: string) {

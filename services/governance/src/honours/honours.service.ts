@@ -14,9 +14,10 @@ import {
   type NominateForHonourRequest,
   type Principal,
 } from '@linli/contracts';
-import { ErrorCode, OutboxRelay, RpcError, appendToOutbox } from '@linli/messaging';
+import { OutboxRelay, RpcError, appendToOutbox } from '@linli/messaging';
 import { isUniqueViolation, isUuid, newId, withTransaction } from '@linli/persistence';
 import { DataSource } from 'typeorm';
+import { GovernanceError } from '../errors.js';
 import { GovernanceAccess, NotFound, type GovernanceAction } from '../access/governance-access.js';
 import { displayName, type NameView } from '../committees/committees.service.js';
 import { ElectorateRepository } from '../electorate/electorate.repository.js';
@@ -31,26 +32,6 @@ import {
   type NominationRecord,
   type RollCursor,
 } from './honours.repository.js';
-
-export class HonourError extends RpcError {
-  static rule(reason: string, message: string, field?: string): HonourError {
-    return new HonourError(
-      ErrorCode.FAILED_PRECONDITION,
-      reason,
-      message,
-      field ? [{ field, description: message }] : [],
-    );
-  }
-
-  static exists(reason: string, message: string, field?: string): HonourError {
-    return new HonourError(
-      ErrorCode.ALREADY_EXISTS,
-      reason,
-      message,
-      field ? [{ field, description: message }] : [],
-    );
-  }
-}
 
 type Violations = Array<{ field: string; description: string }>;
 
@@ -160,12 +141,12 @@ export class HonoursService {
       if (!(await this.access.may(principal, 'governance.write', s.scopeNodeId)))
         throw new NotFound('honour_scheme');
       throw underScope
-        ? HonourError.rule(
+        ? GovernanceError.rule(
             'UNIT_NOT_BUILDING_OR_COMPOUND',
             'Nominations come from a building or a compound.',
             'unit_node_id',
           )
-        : HonourError.rule(
+        : GovernanceError.rule(
             'UNIT_NOT_IN_SCOPE',
             "The unit is not in the honour scheme's scope.",
             'unit_node_id',
@@ -189,7 +170,7 @@ export class HonoursService {
         // One nomination at a time per scheme: the per-unit count and the eligibility are read under the lock.
         await this.honours.findScheme(s.id, m, true);
         if (await this.honours.award(s.id, req.period, m)) {
-          throw HonourError.rule(
+          throw GovernanceError.rule(
             'PERIOD_ALREADY_AWARDED',
             `The honour for ${req.period} was awarded already.`,
             'period',
@@ -199,7 +180,7 @@ export class HonoursService {
         let residentId: string | null = null;
         if (s.honouree === 'household') {
           if (!(await this.electorate.householdUnder(m, req.householdId, unit.id))) {
-            throw HonourError.rule(
+            throw GovernanceError.rule(
               'HONOUREE_NOT_IN_UNIT',
               'The household does not live in the unit.',
               'household_id',
@@ -211,7 +192,7 @@ export class HonoursService {
             ? await this.honours.householdOf(m, req.residentId)
             : undefined;
           if (!home)
-            throw HonourError.rule(
+            throw GovernanceError.rule(
               'HONOUREE_NOT_IN_UNIT',
               'The resident does not live in the unit.',
               'resident_id',
@@ -223,7 +204,7 @@ export class HonoursService {
         if (s.excludePreviousWinner) {
           const previous = await this.honours.award(s.id, previousPeriod(req.period), m);
           if (previous?.honoureeId === honoureeId) {
-            throw HonourError.rule(
+            throw GovernanceError.rule(
               'PREVIOUS_WINNER',
               `Last period's winner (${previous.period}) may not be nominated for ${req.period} in this scheme.`,
               s.honouree === 'household' ? 'household_id' : 'resident_id',
@@ -232,7 +213,7 @@ export class HonoursService {
         }
         const fromUnit = await this.honours.countFromUnit(m, s.id, req.period, unit.id);
         if (fromUnit >= s.nominationsPerUnit) {
-          throw HonourError.rule(
+          throw GovernanceError.rule(
             'UNIT_NOMINATIONS_FULL',
             `A unit nominates at most ${s.nominationsPerUnit} per period in this scheme.`,
             'unit_node_id',
@@ -256,7 +237,10 @@ export class HonoursService {
       });
     } catch (e) {
       if (isUniqueViolation(e)) {
-        throw HonourError.exists('ALREADY_NOMINATED', `Already nominated for ${req.period} in this scheme.`);
+        throw GovernanceError.exists(
+          'ALREADY_NOMINATED',
+          `Already nominated for ${req.period} in this scheme.`,
+        );
       }
       throw e;
     }
@@ -296,7 +280,7 @@ export class HonoursService {
     if (!(await this.inSubtree(meeting.row.scope_node_id, s.scopeNodeId))) {
       if (!(await this.access.may(principal, 'governance.read', meeting.row.scope_node_id)))
         throw new NotFound('meeting');
-      throw HonourError.rule(
+      throw GovernanceError.rule(
         'MEETING_NOT_IN_SCOPE',
         "The honour is voted at a meeting of the scheme's scope or of a unit below it.",
         'meeting_id',
@@ -308,7 +292,7 @@ export class HonoursService {
       result = await withTransaction(this.dataSource, async (m) => {
         await this.honours.findScheme(s.id, m, true);
         if (await this.honours.award(s.id, req.period, m)) {
-          throw HonourError.exists(
+          throw GovernanceError.exists(
             'ALREADY_AWARDED',
             `The honour for ${req.period} was awarded already.`,
             'period',
@@ -316,14 +300,14 @@ export class HonoursService {
         }
         const q = (await this.meetings.quorum(req.meetingId, m))!;
         if (q.row.status !== 'open') {
-          throw HonourError.rule(
+          throw GovernanceError.rule(
             'MEETING_NOT_OPEN',
             'The honour is voted while the meeting is open.',
             'meeting_id',
           );
         }
         if (!q.quorate) {
-          throw HonourError.rule(
+          throw GovernanceError.rule(
             'NOT_QUORATE',
             `The meeting is not quorate: ${explain(q.row.rules.quorum, q.present, q.base)}.`,
             'meeting_id',
@@ -331,7 +315,7 @@ export class HonoursService {
         }
         const nominations = await this.honours.nominations(s.id, req.period, m);
         if (nominations.length === 0) {
-          throw HonourError.rule('NO_NOMINATIONS', `Nobody is nominated for ${req.period}.`, 'period');
+          throw GovernanceError.rule('NO_NOMINATIONS', `Nobody is nominated for ${req.period}.`, 'period');
         }
         const byId = new Map(nominations.map((n) => [n.id, n]));
         if (req.votes.some((x) => !byId.has(x.nominationId))) {
@@ -354,7 +338,7 @@ export class HonoursService {
             (x) => x.votes > 0 && byId.get(x.nominationId)!.honoureeId === previous?.honoureeId,
           );
           if (ineligible) {
-            throw HonourError.rule(
+            throw GovernanceError.rule(
               'PREVIOUS_WINNER',
               `Last period's winner (${previous!.period}) may not win ${req.period} in this scheme.`,
               'votes',
@@ -364,7 +348,7 @@ export class HonoursService {
         const votes = new Map(req.votes.map((x) => [x.nominationId, x.votes]));
         await this.honours.recordVotes(m, s.id, req.period, votes);
         const top = Math.max(0, ...votes.values());
-        if (top === 0) throw HonourError.rule('NO_VOTES', 'No nomination received a vote.', 'votes');
+        if (top === 0) throw GovernanceError.rule('NO_VOTES', 'No nomination received a vote.', 'votes');
         const leaders = [...votes].filter(([, n]) => n === top);
         if (leaders.length > 1) return { tie: true };
         const winner = byId.get(leaders[0][0])!;
@@ -394,7 +378,7 @@ export class HonoursService {
       });
     } catch (e) {
       if (isUniqueViolation(e)) {
-        throw HonourError.exists(
+        throw GovernanceError.exists(
           'ALREADY_AWARDED',
           `The honour for ${req.period} was awarded already.`,
           'period',

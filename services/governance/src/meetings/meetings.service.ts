@@ -15,9 +15,10 @@ import {
   type RecordOwnerVotesRequest,
   VoteChoice,
 } from '@linli/contracts';
-import { ErrorCode, OutboxRelay, RpcError, appendToOutbox } from '@linli/messaging';
+import { OutboxRelay, RpcError, appendToOutbox } from '@linli/messaging';
 import { isUuid, newId, queryRows, withTransaction } from '@linli/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
+import { GovernanceError } from '../errors.js';
 import { GovernanceAccess, NotFound } from '../access/governance-access.js';
 import { CommitteesRepository } from '../committees/committees.repository.js';
 import { CommitteesService } from '../committees/committees.service.js';
@@ -34,17 +35,6 @@ import { civilDate, noticeSufficient } from '../rules/calendar.js';
 import { OwnersAssembly } from './owners-assembly.js';
 import { ParametersRepository, parameterVersion, type MeetingRuleValue } from '../rules/parameters.js';
 import { explain, meets, validThreshold } from '../rules/thresholds.js';
-
-export class MeetingError extends RpcError {
-  static rule(reason: string, message: string, field?: string): MeetingError {
-    return new MeetingError(
-      ErrorCode.FAILED_PRECONDITION,
-      reason,
-      message,
-      field ? [{ field, description: message }] : [],
-    );
-  }
-}
 
 interface MeetingRow {
   id: string;
@@ -157,7 +147,7 @@ export class MeetingsService {
     let rules = { ...p.value, parameterVersion: parameterVersion(p) };
     if (req.customRules) {
       if (rules.statutory) {
-        throw MeetingError.rule(
+        throw GovernanceError.rule(
           'STATUTORY_RULES',
           'A statutory meeting applies the statutory thresholds.',
           'custom_rules',
@@ -190,7 +180,7 @@ export class MeetingsService {
             : rules.noticeDays === 7
               ? 'OW-12'
               : 'notice';
-      throw MeetingError.rule(
+      throw GovernanceError.rule(
         'NOTICE_PERIOD',
         `${rule}: notice at least ${rules.noticeDays} days before the meeting (the notice day not counted).`,
         'scheduled_for',
@@ -217,7 +207,7 @@ export class MeetingsService {
         principal?.subject ?? null,
       ],
     );
-    return this.get(id, principal);
+    return this.current(id);
   }
 
   private async row(id: string, m: EntityManager = this.dataSource.manager, lock = false) {
@@ -241,6 +231,11 @@ export class MeetingsService {
 
   async get(id: string, principal: Principal | undefined): Promise<Meeting> {
     return this.toMeeting(await this.visible(id, principal, 'governance.read'));
+  }
+
+  /** The meeting after a command the caller was already allowed to make (no second scope check). */
+  private async current(id: string): Promise<Meeting> {
+    return this.toMeeting(await this.row(id));
   }
 
   async list(nodeId: string, limit: number, cursor: string, principal: Principal | undefined) {
@@ -275,9 +270,9 @@ export class MeetingsService {
     await withTransaction(this.dataSource, async (m) => {
       const locked = await this.row(id, m, true);
       if (locked.status !== 'scheduled')
-        throw MeetingError.rule('MEETING_NOT_SCHEDULED', 'Only a scheduled meeting opens.');
+        throw GovernanceError.rule('MEETING_NOT_SCHEDULED', 'Only a scheduled meeting opens.');
       if (civilDate(new Date()) < civilDate(locked.scheduled_for)) {
-        throw MeetingError.rule('TOO_EARLY', 'A meeting opens on the day it was called for.');
+        throw GovernanceError.rule('TOO_EARLY', 'A meeting opens on the day it was called for.');
       }
       const base =
         locked.base === 'owners'
@@ -288,25 +283,25 @@ export class MeetingsService {
         [id, base],
       );
     });
-    return this.get(row.id, principal);
+    return this.current(row.id);
   }
 
   async attend(req: RecordAttendanceRequest, principal: Principal | undefined): Promise<Meeting> {
     const row = await this.visible(req.meetingId, principal, 'governance.write');
-    if (row.status === 'closed') throw MeetingError.rule('MEETING_CLOSED', 'The meeting is closed.');
+    if (row.status === 'closed') throw GovernanceError.rule('MEETING_CLOSED', 'The meeting is closed.');
     const m = this.dataSource.manager;
     let attendee: string;
     if (row.base === 'owners') {
       if (!isUuid(req.residentId))
         throw RpcError.invalidArgument([{ field: 'resident_id', description: 'must be a UUID' }]);
       if (row.status !== 'open')
-        throw MeetingError.rule(
+        throw GovernanceError.rule(
           'MEETING_NOT_OPEN',
           'Owners take part once the assembly is open (its roll is fixed then).',
         );
       const key = await this.owners.voterOf(m, row.id, req.residentId);
       if (!key)
-        throw MeetingError.rule(
+        throw GovernanceError.rule(
           'NOT_AN_OWNER',
           "The resident is not an owner on the assembly's roll (OW-1).",
           'resident_id',
@@ -316,7 +311,7 @@ export class MeetingsService {
       if (!isUuid(req.householdId))
         throw RpcError.invalidArgument([{ field: 'household_id', description: 'must be a UUID' }]);
       if (!(await this.electorate.householdUnder(m, req.householdId, row.scope_node_id))) {
-        throw MeetingError.rule(
+        throw GovernanceError.rule(
           'NOT_IN_SCOPE',
           "The household does not live in the meeting's scope.",
           'household_id',
@@ -326,7 +321,7 @@ export class MeetingsService {
         // Household-representative meetings: the representative attends for the household (no proxies).
         const rep = await this.electorate.representativeOf(m, req.householdId);
         if (rep !== req.residentId) {
-          throw MeetingError.rule(
+          throw GovernanceError.rule(
             'NOT_THE_REPRESENTATIVE',
             "Only the household's representative attends for it.",
             'resident_id',
@@ -345,7 +340,7 @@ export class MeetingsService {
           civilDate(row.scheduled_for),
         ))
       ) {
-        throw MeetingError.rule(
+        throw GovernanceError.rule(
           'NOT_IN_SCOPE',
           'The resident is not an adult resident of the scope.',
           'resident_id',
@@ -358,7 +353,7 @@ export class MeetingsService {
       const seats = await this.committeesRepo.currentSeats([row.committee_id!]);
       // OW-11: members attend in person (no proxies).
       if (!seats.some((s) => s.residentId === req.residentId)) {
-        throw MeetingError.rule('NOT_A_MEMBER', "Only the committee's members attend.", 'resident_id');
+        throw GovernanceError.rule('NOT_A_MEMBER', "Only the committee's members attend.", 'resident_id');
       }
       attendee = req.residentId;
     }
@@ -367,7 +362,7 @@ export class MeetingsService {
        ON CONFLICT DO NOTHING`,
       [row.id, attendee, principal?.subject ?? null],
     );
-    return this.get(row.id, principal);
+    return this.current(row.id);
   }
 
   async propose(req: ProposeMotionRequest, principal: Principal | undefined): Promise<Motion> {
@@ -387,13 +382,13 @@ export class MeetingsService {
     if (req.subjectRef.length > 200) v.push({ field: 'subject_ref', description: 'at most 200 characters' });
     if (v.length) throw RpcError.invalidArgument(v);
     const row = await this.visible(req.meetingId, principal, 'governance.write');
-    if (row.status === 'closed') throw MeetingError.rule('MEETING_CLOSED', 'The meeting is closed.');
+    if (row.status === 'closed') throw GovernanceError.rule('MEETING_CLOSED', 'The meeting is closed.');
     const owners = row.base === 'owners';
     if (
       OWNERS_KINDS.has(kind!) !== owners &&
       (OWNERS_KINDS.has(kind!) || kind === 'mandate_committee' || kind === 'appoint_members')
     ) {
-      throw MeetingError.rule(
+      throw GovernanceError.rule(
         'MOTION_KIND_NOT_FOR_MEETING',
         owners
           ? "An owners' assembly decides owners' matters (general, major matters, conversions, projects)."
@@ -404,7 +399,7 @@ export class MeetingsService {
     let affected: string[] = [];
     if (kind === 'use_conversion') {
       if (row.status !== 'open')
-        throw MeetingError.rule(
+        throw GovernanceError.rule(
           'MEETING_NOT_OPEN',
           'A conversion is proposed once the roll is fixed (assembly open).',
         );
@@ -453,9 +448,9 @@ export class MeetingsService {
         req.motionId,
       ])) as MotionRow[];
       if (row.status !== 'open')
-        throw MeetingError.rule('MEETING_NOT_OPEN', 'Motions are decided while the meeting is open.');
+        throw GovernanceError.rule('MEETING_NOT_OPEN', 'Motions are decided while the meeting is open.');
       if (motion.outcome !== 'pending')
-        throw MeetingError.rule('ALREADY_DECIDED', 'The motion was decided already.');
+        throw GovernanceError.rule('ALREADY_DECIDED', 'The motion was decided already.');
       const decisionId = newId();
       if (row.base === 'owners') {
         const d = await this.owners.decide(m, row.id, motion);
@@ -477,7 +472,7 @@ export class MeetingsService {
       const present = await this.presentCount(m, row.id);
       const base = row.base_count ?? 0;
       if (!meets(row.rules.quorum, present, base)) {
-        throw MeetingError.rule(
+        throw GovernanceError.rule(
           'NOT_QUORATE',
           `The meeting is not quorate: ${explain(row.rules.quorum, present, base)}.`,
         );
@@ -573,16 +568,19 @@ export class MeetingsService {
       throw new NotFound('motion');
     });
     if (meeting.base !== 'owners')
-      throw MeetingError.rule('NOT_AN_OWNERS_ASSEMBLY', "Owners' votes are recorded at owners' assemblies.");
+      throw GovernanceError.rule(
+        'NOT_AN_OWNERS_ASSEMBLY',
+        "Owners' votes are recorded at owners' assemblies.",
+      );
     await withTransaction(this.dataSource, async (m) => {
       const row = await this.row(meeting.id, m, true);
       const [motion] = (await m.query(`SELECT outcome FROM motions WHERE id = $1 FOR UPDATE`, [
         req.motionId,
       ])) as MotionRow[];
       if (row.status !== 'open')
-        throw MeetingError.rule('MEETING_NOT_OPEN', 'Votes are recorded while the assembly is open.');
+        throw GovernanceError.rule('MEETING_NOT_OPEN', 'Votes are recorded while the assembly is open.');
       if (motion.outcome !== 'pending')
-        throw MeetingError.rule('ALREADY_DECIDED', 'The motion was decided already.');
+        throw GovernanceError.rule('ALREADY_DECIDED', 'The motion was decided already.');
       await this.owners.recordVotes(
         m,
         row.id,
@@ -604,9 +602,9 @@ export class MeetingsService {
       [row.id, minutes],
     );
     if (rows.length === 0) {
-      throw MeetingError.rule('MEETING_NOT_OPEN', 'Only an open meeting closes.');
+      throw GovernanceError.rule('MEETING_NOT_OPEN', 'Only an open meeting closes.');
     }
-    return this.get(row.id, principal);
+    return this.current(row.id);
   }
 
   private async presentCount(m: EntityManager, meetingId: string): Promise<number> {
@@ -620,7 +618,11 @@ export class MeetingsService {
   /** Quorum state for other use cases (honours need a quorate monthly meeting). */
   async quorum(meetingId: string, m: EntityManager = this.dataSource.manager) {
     const row = await this.row(meetingId, m);
-    if (!row) return undefined;
+    return row ? this.quorumOf(row, m) : undefined;
+  }
+
+  private async quorumOf(row: MeetingRow, m: EntityManager = this.dataSource.manager) {
+    const meetingId = row.id;
     const present = await this.presentCount(m, meetingId);
     if (row.base === 'owners') {
       const owners = await this.owners.participation(m, meetingId);
@@ -681,7 +683,7 @@ export class MeetingsService {
   }
 
   private async toMeeting(r: MeetingRow): Promise<Meeting> {
-    const q = await this.quorum(r.id);
+    const q = await this.quorumOf(r);
     return create(MeetingSchema, {
       id: r.id,
       kind: meetingKinds.value(r.kind),

@@ -75,6 +75,17 @@ const isAccountSubject = (s: string) => {
   return length >= 1 && length <= 255 && !/[\s\p{Cc}]/u.test(s);
 };
 
+/** A household label is unique per node: the database's refusal as a typed error (anything else unchanged). */
+function labelTaken(e: unknown, where: 'here' | 'there'): unknown {
+  return isUniqueViolation(e, 'households_node_id_label_key')
+    ? new RpcError(
+        ErrorCode.ALREADY_EXISTS,
+        'HOUSEHOLD_LABEL_TAKEN',
+        `A household with this label is already registered ${where}.`,
+      )
+    : e;
+}
+
 /** How much of a person a caller sees (PI-2): operators in scope see names, auditors see masked names. */
 type View = 'operator' | 'auditor';
 
@@ -180,14 +191,7 @@ export class HouseholdsService {
         );
       });
     } catch (e) {
-      if (isUniqueViolation(e, 'households_node_id_label_key')) {
-        throw new RpcError(
-          ErrorCode.ALREADY_EXISTS,
-          'HOUSEHOLD_LABEL_TAKEN',
-          'A household with this label is already registered here.',
-        );
-      }
-      throw e;
+      throw labelTaken(e, 'here');
     }
     this.relay.kick();
     return this.toHousehold((await this.households.findHousehold(id))!, 'operator');
@@ -407,14 +411,7 @@ export class HouseholdsService {
         );
       });
     } catch (e) {
-      if (isUniqueViolation(e, 'households_node_id_label_key')) {
-        throw new RpcError(
-          ErrorCode.ALREADY_EXISTS,
-          'HOUSEHOLD_LABEL_TAKEN',
-          'A household with this label is already registered there.',
-        );
-      }
-      throw e;
+      throw labelTaken(e, 'there');
     }
     this.relay.kick();
     return this.toHousehold((await this.households.findHousehold(household.id))!, 'operator');
