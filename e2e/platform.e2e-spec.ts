@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import pg from 'pg';
 import { composeResidentId } from '@linli/privacy';
 import { expectEventually } from '@linli/testing';
 import { bootPlatform, clientToken, passwordToken, type E2EPlatform } from './support.js';
@@ -248,11 +249,28 @@ describe('e2e: the platform as `npm start` runs it', () => {
     expect(done).toMatchObject({ status: 'completed', imported: 2 });
     const guankou = await nodeByCode('510182107001', streetOp);
     const households = (await (await api(`/v1/org/nodes/${guankou.id}/households`, streetOp)).json()) as {
-      items: Array<{ label: string; members: Array<{ resident: { idNumber: string } }> }>;
+      items: Array<{ id: string; label: string; members: Array<{ resident: { idNumber: string } }> }>;
     };
     const imported = households.items.find((h) => h.label === '5-1')!;
     expect(imported.members).toHaveLength(2);
     expect(imported.members[0].resident.idNumber).toMatch(/\*{8}/);
+    // Governance learns of the batch from evt.org.v1.households_imported (outbox → JetStream → its
+    // projection), without calling org: the household, where it lives, and both adults.
+    const governanceDb = new pg.Client({ connectionString: p.databaseUrls.governance });
+    await governanceDb.connect();
+    try {
+      await expectEventually(async () => {
+        const { rows } = await governanceDb.query(
+          `SELECT h.node_id, count(r.*)::int AS residents, count(*) FILTER (WHERE r.head)::int AS heads
+             FROM org_households h JOIN org_residents r USING (household_id)
+            WHERE h.household_id = $1 GROUP BY h.node_id`,
+          [imported.id],
+        );
+        expect(rows).toEqual([{ node_id: expect.any(String), residents: 2, heads: 1 }]);
+      });
+    } finally {
+      await governanceDb.end();
+    }
     // The job is its starter's alone.
     const other = await passwordToken(p.urls.tokenEndpoint, 'community.operator');
     expect((await api(location, other)).status).toBe(404);

@@ -18,6 +18,8 @@ async function freePort(): Promise<number> {
 
 export interface E2EPlatform extends RunningPlatform {
   logs: string[];
+  /** Each service's own database, for tests that look at what a projection holds. */
+  databaseUrls: { org: string; governance: string };
   /** Stops the platform (returning each process's exit code) and drops its databases and streams. */
   teardown(): Promise<Record<string, number | null>>;
 }
@@ -53,6 +55,7 @@ export async function bootPlatform(): Promise<E2EPlatform> {
   return {
     ...platform,
     logs,
+    databaseUrls: { org: settings.ORG_DATABASE_URL, governance: settings.GOVERNANCE_DATABASE_URL },
     async teardown() {
       const codes = await platform.stop();
       const { connect } = await import('@nats-io/transport-node');

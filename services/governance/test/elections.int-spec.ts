@@ -8,6 +8,7 @@ import {
   ElectionStatus,
   ErrorCode,
   HouseholdRegisteredSchema,
+  HouseholdsImportedSchema,
   MeetingKind,
   MeetingService,
   MemberRelation,
@@ -902,6 +903,67 @@ describe('governance: meetings, committees and elections (real PostgreSQL + NATS
       (await rejection(f.client.call(elections.createElection, bad, { principal: operator, requestId: key })))
         .code,
     ).toBe(ErrorCode.NOT_FOUND);
+  });
+
+  it('a bulk import batch (evt.org.v1.households_imported) projects like its households and residents one by one', async () => {
+    const [h1, h2] = [newId(), newId()];
+    const [head, spouse, child, earlier] = [newId(), newId(), newId(), newId()];
+    const old = new Date(Date.now() - 86_400_000);
+    // A newer fact already projected: this resident moved after the import (the batch must not undo that).
+    const js = jetstream(f.nc);
+    const publish = async (subject: string, bytes: Uint8Array, type: string) => {
+      const h = headers();
+      h.set('ce-id', newId());
+      h.set('ce-type', type);
+      await js.publish(`${f.prefix}${subject}`, bytes, { headers: h });
+    };
+    const later = create(ResidentJoinedSchema, {
+      householdId: h2,
+      residentId: earlier,
+      relation: MemberRelation.HEAD,
+      adultOn: '1990-01-01',
+      occurredAt: timestampFromDate(new Date()),
+    });
+    await publish(
+      'evt.org.v1.resident_joined',
+      encodeMessage(ResidentJoinedSchema, later),
+      ResidentJoinedSchema.typeName,
+    );
+    const batch = create(HouseholdsImportedSchema, {
+      jobId: newId(),
+      households: [
+        { householdId: h1, nodeId: f.tree.siblingCompound, nodePath: f.pathOf(f.tree.siblingCompound) },
+        { householdId: h2, nodeId: f.tree.siblingCompound, nodePath: f.pathOf(f.tree.siblingCompound) },
+      ],
+      residents: [
+        { householdId: h1, residentId: head, relation: MemberRelation.HEAD, adultOn: '1990-02-02' },
+        { householdId: h1, residentId: spouse, relation: MemberRelation.SPOUSE, adultOn: '1991-03-03' },
+        { householdId: h1, residentId: child, relation: MemberRelation.CHILD, adultOn: '2031-04-04' },
+        { householdId: h1, residentId: earlier, relation: MemberRelation.SPOUSE, adultOn: '1990-01-01' },
+      ],
+      occurredAt: timestampFromDate(old),
+    });
+    await publish(
+      'evt.org.v1.households_imported',
+      encodeMessage(HouseholdsImportedSchema, batch),
+      HouseholdsImportedSchema.typeName,
+    );
+    await expectEventually(async () => {
+      const { rows } = await f.pool.query(
+        `SELECT r.resident_id, r.household_id, r.head, to_char(r.adult_on, 'YYYY-MM-DD') AS adult_on,
+                h.node_id, h.node_path
+           FROM org_residents r LEFT JOIN org_households h USING (household_id)
+          WHERE r.resident_id = ANY($1::uuid[]) ORDER BY r.adult_on`,
+        [[head, spouse, child, earlier]],
+      );
+      const compound = { node_id: f.tree.siblingCompound, node_path: f.pathOf(f.tree.siblingCompound) };
+      expect(rows).toEqual([
+        { resident_id: earlier, household_id: h2, head: true, adult_on: '1990-01-01', ...compound },
+        { resident_id: head, household_id: h1, head: true, adult_on: '1990-02-02', ...compound },
+        { resident_id: spouse, household_id: h1, head: false, adult_on: '1991-03-03', ...compound },
+        { resident_id: child, household_id: h1, head: false, adult_on: '2031-04-04', ...compound },
+      ]);
+    });
   });
 
   it('an org event delivered twice changes the electorate once (inbox + idempotent projection)', async () => {

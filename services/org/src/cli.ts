@@ -15,7 +15,7 @@ const USAGE = `usage: org-cli <command> [options]
                                     import statistical divisions ('' = national, 51 = a province, 5101 = Chengdu);
                                     a newer edition's renamed and retired codes go to the report (AD-4)
   seed-demo --realm <realm.json>    import Chengdu and grant the demo operators their scoped roles
-  import-households <file.csv|file.xlsx> [--batch 2000]
+  import-households <file.csv|file.xlsx> [--batch 2000] [--writers 2]
                                     compounds, buildings, households and residents; checked first (a bad file is
                                     rejected whole, with line, field and reason); resumable; re-runs are idempotent
   retention run                     PI-5: anonymise or delete personal data past its retention period, now
@@ -32,6 +32,7 @@ const { positionals, values } = parseArgs({
     'data-dir': { type: 'string' },
     edition: { type: 'string', default: '2023' },
     batch: { type: 'string', default: '2000' },
+    writers: { type: 'string', default: '2' },
     purpose: { type: 'string' },
     by: { type: 'string', default: 'cli' },
   },
@@ -90,6 +91,7 @@ if (command === 'import-households') {
       logger,
       actor: 'cli',
       batchSize: Number(values.batch),
+      writers: Number(values.writers),
       onProgress: (phase, done, total) =>
         process.stderr.write(
           `\r${phase} ${done.toLocaleString('en')}${total ? ` / ${total.toLocaleString('en')}` : ''} rows   `,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { fromJson, toJson, type JsonValue } from '@bufbuild/protobuf';
-import { HouseholdRegisteredSchema, MemberRelation, ResidentJoinedSchema } from '@linli/contracts';
+import { HouseholdsImportedSchema, MemberRelation } from '@linli/contracts';
 import { PiiCipher, composeResidentId } from '@linli/privacy';
 import { testLogger } from '@linli/testing';
 import { importHouseholds } from '../src/imports/households.import.js';
@@ -87,25 +87,25 @@ describe('bulk households import from CSV and Excel (real PostgreSQL)', () => {
     const dump = JSON.stringify(await ds().query('SELECT * FROM residents'));
     expect(dump).not.toContain(parent);
     expect(dump).not.toContain('13800000001');
-    // The events are proto3 JSON exactly as toJson writes it, and carry no personal data.
+    // One evt.org.v1.households_imported per batch, proto3 JSON exactly as toJson
+    // writes it, carrying no personal data; together they register every new household and resident once.
     const events: Array<{ type: string; payload: JsonValue }> = await ds().query(
-      `SELECT type, payload FROM outbox WHERE type IN ($1, $2) ORDER BY id`,
-      [ResidentJoinedSchema.typeName, HouseholdRegisteredSchema.typeName],
+      `SELECT type, payload FROM outbox WHERE type = $1 ORDER BY id`,
+      [HouseholdsImportedSchema.typeName],
     );
-    const joined = events.filter((e) => e.type === ResidentJoinedSchema.typeName);
+    expect(events).toHaveLength(3); // 锦江苑's three rows (one writer, batches of two), 关口小区's one (the other)
+    const batches = events.map((e) => fromJson(HouseholdsImportedSchema, e.payload));
+    events.forEach((e, i) => expect(toJson(HouseholdsImportedSchema, batches[i])).toEqual(e.payload));
+    expect(new Set(batches.map((b) => b.jobId))).toEqual(new Set([first.jobId]));
+    const joined = batches.flatMap((b) => b.residents);
     expect(joined).toHaveLength(4);
-    for (const e of joined)
-      expect(toJson(ResidentJoinedSchema, fromJson(ResidentJoinedSchema, e.payload))).toEqual(e.payload);
-    expect(joined.map((e) => fromJson(ResidentJoinedSchema, e.payload).relation)).toContain(
-      MemberRelation.HEAD,
+    expect(joined.map((r) => r.relation).sort()).toEqual(
+      [MemberRelation.HEAD, MemberRelation.HEAD, MemberRelation.HEAD, MemberRelation.CHILD].sort(),
     );
-    const registered = events.filter((e) => e.type === HouseholdRegisteredSchema.typeName);
-    expect(registered.length).toBeGreaterThanOrEqual(3);
-    for (const e of registered) {
-      const event = fromJson(HouseholdRegisteredSchema, e.payload);
-      expect(toJson(HouseholdRegisteredSchema, event)).toEqual(e.payload);
-      expect(event.nodePath.at(-1)).toBe(event.nodeId);
-    }
+    const registered = batches.flatMap((b) => b.households);
+    expect(registered).toHaveLength(3);
+    expect(new Set(joined.map((r) => r.householdId))).toEqual(new Set(registered.map((h) => h.householdId)));
+    for (const h of registered) expect(h.nodePath.at(-1)).toBe(h.nodeId);
     expect(JSON.stringify(events)).not.toContain(parent);
     const again = await run(file);
     expect(again).toMatchObject({ status: 'completed', imported: 0, skipped: 4 });
@@ -122,14 +122,105 @@ describe('bulk households import from CSV and Excel (real PostgreSQL)', () => {
     const { createHash } = await import('node:crypto');
     const { readFileSync } = await import('node:fs');
     const sha = createHash('sha256').update(readFileSync(file)).digest('hex');
-    // A run that died after committing the first four rows.
+    // A run (of the one-writer kind, from before parallel writers) that died after committing four rows.
     await ds().query(
-      `INSERT INTO import_jobs (id, kind, file_name, file_sha256, status, total_rows, committed_rows)
-       VALUES (gen_random_uuid(), 'households', 'resume.csv', $1, 'failed', 6, 4)`,
+      `INSERT INTO import_jobs (id, kind, file_name, file_sha256, status, total_rows, committed_rows, writers, writer_rows)
+       VALUES (gen_random_uuid(), 'households', 'resume.csv', $1, 'failed', 6, 4, 1, '{4}')`,
       [sha],
     );
     const report = await run(file);
     expect(report).toMatchObject({ status: 'completed', resumedFrom: 4, imported: 2 });
+  });
+
+  it('writes with two connections, each owning whole compounds, and resumes each where it stopped', async () => {
+    // Six compounds (three of them with a building), each household's head and spouse far apart in the file, so batches of both writers interleave.
+    const people = Array.from({ length: 48 }, (_, i) => {
+      const compound = `并行${i % 6}苑`;
+      const household = `${Math.floor(i / 6) % 4}-1`;
+      const relation = i < 24 ? 'head' : 'spouse';
+      return `510108007002,${compound},${i % 2 ? '2栋' : ''},${household},并行${i},${composeResidentId('510108', '1977-07-07', 400 + i)},,${relation},,`;
+    });
+    const file = join(dir, 'parallel.csv');
+    writeFileSync(file, [HEADER, ...people].join('\n'));
+    // The first run stops after its first committed batch (a service shutting down).
+    const stop = new AbortController();
+    await expect(
+      importHouseholds(ds(), cipher, {
+        file,
+        logger: testLogger(),
+        actor: 'test',
+        batchSize: 4,
+        writers: 2,
+        signal: stop.signal,
+        onProgress: (phase) => phase === 'importing' && stop.abort(),
+      }),
+    ).rejects.toThrow(/interrupted/);
+    const [stopped] = await ds().query(
+      `SELECT status, writers, writer_rows, committed_rows FROM import_jobs WHERE file_name = 'parallel.csv'`,
+    );
+    expect(stopped.status).toBe('importing');
+    expect(stopped.writers).toBe(2);
+    expect(stopped.committed_rows).toBeGreaterThan(0);
+    expect(stopped.committed_rows).toBeLessThan(48);
+    // Asked for one writer now, the job keeps its two (the same compounds to the same writer).
+    const report = await importHouseholds(ds(), cipher, {
+      file,
+      logger: testLogger(),
+      actor: 'test',
+      batchSize: 4,
+      writers: 1,
+    });
+    expect(report).toMatchObject({ status: 'completed', skipped: 0 });
+    expect(report.imported + report.resumedFrom).toBe(48);
+    const [counts] = await ds().query(`
+      SELECT (SELECT count(*) FROM nodes WHERE kind = 'compound' AND name LIKE '并行%')::int AS compounds,
+             (SELECT count(*) FROM nodes n JOIN nodes c ON n.parent_id = c.id
+               WHERE n.kind = 'building' AND c.name LIKE '并行%')::int AS buildings,
+             (SELECT count(*) FROM residents WHERE name LIKE '并行%')::int AS residents,
+             (SELECT count(DISTINCT m.household_id) FROM household_members m JOIN residents r ON r.id = m.resident_id
+               WHERE r.name LIKE '并行%')::int AS households,
+             (SELECT count(*) FROM household_representatives p JOIN residents r ON r.id = p.resident_id
+               WHERE r.name LIKE '并行%' AND p.valid_to IS NULL)::int AS representatives`);
+    expect(counts).toEqual({
+      compounds: 6,
+      buildings: 3,
+      residents: 48,
+      households: 24,
+      representatives: 24,
+    });
+    const [job] = await ds().query(
+      `SELECT status, committed_rows FROM import_jobs WHERE file_name = 'parallel.csv'`,
+    );
+    expect(job).toEqual({ status: 'completed', committed_rows: 48 });
+  });
+
+  it('PI-4: records the consent of a child listed before the guardian (or written by the other writer)', async () => {
+    const guardian = composeResidentId('510108', '1980-08-08', 501);
+    const file = join(dir, 'guardian-later.csv');
+    writeFileSync(
+      file,
+      [
+        HEADER,
+        // The child comes first, in another compound (so, with two writers, written by the other one).
+        `510108007002,东湖苑,,1-1,小明,${composeResidentId('510108', `${year - 8}-01-01`, 502)},,child,${guardian},GC-501`,
+        `510108007002,西湖苑,,9-9,外婆,${guardian},,head,,`,
+      ].join('\n'),
+    );
+    const report = await importHouseholds(ds(), cipher, {
+      file,
+      logger: testLogger(),
+      actor: 'test',
+      batchSize: 1,
+      writers: 2,
+    });
+    expect(report).toMatchObject({ status: 'completed', imported: 2 });
+    const consents = await ds().query(
+      `SELECT c.document_ref, g.name AS guardian FROM guardian_consents c
+         JOIN residents r ON r.id = c.resident_id JOIN residents g ON g.id = c.guardian_resident_id
+        WHERE r.name = '小明'`,
+    );
+    expect(consents).toEqual([{ document_ref: 'GC-501', guardian: '外婆' }]);
+    expect(await ds().query('SELECT count(*)::int AS n FROM import_pending_consents')).toEqual([{ n: 0 }]);
   });
 
   it('reads the first sheet of an .xlsx workbook the same way', async () => {

@@ -80,8 +80,12 @@ const [{ households, residents }] = (
   )
 ).rows;
 await db.end();
-await rm(dir, { recursive: true, force: true });
-await dropServiceDatabase(admin, orgUrl);
+if (process.env.BENCH_KEEP) {
+  step(`kept the file ${file} and the database ${orgUrl} (BENCH_KEEP)`);
+} else {
+  await rm(dir, { recursive: true, force: true });
+  await dropServiceDatabase(admin, orgUrl);
+}
 
 await writeSection(
   'households-import',

@@ -4,6 +4,7 @@ import {
   HouseholdMovedSchema,
   HouseholdRegisteredSchema,
   HouseholdRepresentativeChangedSchema,
+  HouseholdsImportedSchema,
   MemberRelation,
   ResidentAccountLinkedSchema,
   ResidentJoinedSchema,
@@ -13,6 +14,64 @@ import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { ServiceRuntime } from '@linli/messaging';
 
 const at = (t: Timestamp | undefined) => (t ? timestampDate(t) : new Date());
+
+type Query = { query(sql: string, params: unknown[]): Promise<unknown> };
+
+/** Where households live (registered or moved), the latest fact winning. */
+async function locate(m: Query, households: Array<[string, string, string[]]>, when: Date): Promise<void> {
+  if (households.length === 0) return;
+  await m.query(
+    `INSERT INTO org_households (household_id, node_id, node_path, located_at)
+     SELECT h.household_id, h.node_id, h.node_path, $2
+       FROM jsonb_to_recordset($1::jsonb) AS h(household_id uuid, node_id uuid, node_path uuid[])
+     ON CONFLICT (household_id) DO UPDATE
+       SET node_id = EXCLUDED.node_id, node_path = EXCLUDED.node_path, located_at = EXCLUDED.located_at
+       WHERE org_households.located_at < EXCLUDED.located_at`,
+    [
+      JSON.stringify(
+        households.map(([household_id, node_id, node_path]) => ({ household_id, node_id, node_path })),
+      ),
+      when,
+    ],
+  );
+}
+
+/** Residents who joined a household; a "left" seen earlier for the same membership (left after joining) is kept. */
+async function join(
+  m: Query,
+  residents: ReadonlyArray<{
+    householdId: string;
+    residentId: string;
+    relation: MemberRelation;
+    adultOn: string;
+  }>,
+  when: Date,
+): Promise<void> {
+  if (residents.length === 0) return;
+  await m.query(
+    `INSERT INTO org_residents (resident_id, household_id, head, adult_on, joined_at)
+     SELECT r.resident_id, r.household_id, r.head, r.adult_on, $2
+       FROM jsonb_to_recordset($1::jsonb) AS r(resident_id uuid, household_id uuid, head boolean, adult_on date)
+     ON CONFLICT (resident_id) DO UPDATE
+       SET household_id = EXCLUDED.household_id, head = EXCLUDED.head, adult_on = EXCLUDED.adult_on,
+           joined_at = EXCLUDED.joined_at,
+           left_at = CASE WHEN org_residents.household_id = EXCLUDED.household_id
+                            AND org_residents.left_at > EXCLUDED.joined_at
+                          THEN org_residents.left_at END
+       WHERE org_residents.joined_at IS NULL OR org_residents.joined_at < EXCLUDED.joined_at`,
+    [
+      JSON.stringify(
+        residents.map((r) => ({
+          resident_id: r.residentId,
+          household_id: r.householdId,
+          head: r.relation === MemberRelation.HEAD,
+          adult_on: r.adultOn,
+        })),
+      ),
+      when,
+    ],
+  );
+}
 
 /**
  * The electorate's inputs, projected from org's events: households with their place in the tree and their
@@ -30,30 +89,24 @@ export class ElectorateProjection implements OnModuleInit {
 
   onModuleInit(): void {
     const r = this.runtime;
-    const locate = `INSERT INTO org_households (household_id, node_id, node_path, located_at)
-                    VALUES ($1, $2, $3::uuid[], $4)
-                    ON CONFLICT (household_id) DO UPDATE
-                      SET node_id = EXCLUDED.node_id, node_path = EXCLUDED.node_path, located_at = EXCLUDED.located_at
-                      WHERE org_households.located_at < EXCLUDED.located_at`;
     r.consume(HouseholdRegisteredSchema, async (e, m) => {
-      await m.query(locate, [e.householdId, e.nodeId, e.nodePath, at(e.occurredAt)]);
+      await locate(m, [[e.householdId, e.nodeId, e.nodePath]], at(e.occurredAt));
     });
     r.consume(HouseholdMovedSchema, async (e, m) => {
-      await m.query(locate, [e.householdId, e.newNodeId, e.nodePath, at(e.occurredAt)]);
+      await locate(m, [[e.householdId, e.newNodeId, e.nodePath]], at(e.occurredAt));
     });
     r.consume(ResidentJoinedSchema, async (e, m) => {
-      // A "left" seen earlier for the same membership (left after joining) is kept.
-      await m.query(
-        `INSERT INTO org_residents (resident_id, household_id, head, adult_on, joined_at) VALUES ($1, $2, $5, $3, $4)
-         ON CONFLICT (resident_id) DO UPDATE
-           SET household_id = EXCLUDED.household_id, head = EXCLUDED.head, adult_on = EXCLUDED.adult_on,
-               joined_at = EXCLUDED.joined_at,
-               left_at = CASE WHEN org_residents.household_id = EXCLUDED.household_id
-                                AND org_residents.left_at > EXCLUDED.joined_at
-                              THEN org_residents.left_at END
-           WHERE org_residents.joined_at IS NULL OR org_residents.joined_at < EXCLUDED.joined_at`,
-        [e.residentId, e.householdId, e.adultOn, at(e.occurredAt), e.relation === MemberRelation.HEAD],
+      await join(m, [e], at(e.occurredAt));
+    });
+    // A batch of a bulk import: its entries as the events above, in two statements.
+    r.consume(HouseholdsImportedSchema, async (e, m) => {
+      const when = at(e.occurredAt);
+      await locate(
+        m,
+        e.households.map((h) => [h.householdId, h.nodeId, h.nodePath]),
+        when,
       );
+      await join(m, e.residents, when);
     });
     r.consume(ResidentLeftSchema, async (e, m) => {
       const when = at(e.occurredAt);
@@ -113,7 +166,7 @@ export class ElectorateProjection implements OnModuleInit {
   }
 
   private async representative(
-    m: { query(sql: string, params: unknown[]): Promise<unknown> },
+    m: Query,
     householdId: string,
     residentId: string | null,
     when: Date,

@@ -18,6 +18,7 @@ import { AddResidentAccounts1765200000001 } from './migrations/1765200000001-add
 import { PiRetention1765500000000 } from './migrations/1765500000000-pi-retention.js';
 import { CurrentRepresentativeIndex1765500000001 } from './migrations/1765500000001-current-representative-index.js';
 import { DropPathGist1765500000002 } from './migrations/1765500000002-drop-path-gist.js';
+import { ParallelImportWriters1765700000000 } from './migrations/1765700000000-parallel-import-writers.js';
 
 export const orgMigrations = [
   CreateDivisionTree1764300000000,
@@ -35,6 +36,7 @@ export const orgMigrations = [
   PiRetention1765500000000,
   CurrentRepresentativeIndex1765500000001,
   DropPathGist1765500000002,
+  ParallelImportWriters1765700000000,
 ];
 
 /** The org service's data source: database `linli_org`, used by the app and by migrate.ts. */

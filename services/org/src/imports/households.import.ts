@@ -1,12 +1,7 @@
 import { basename } from 'node:path';
 import { enumToJson, toJson } from '@bufbuild/protobuf';
 import { TimestampSchema, timestampNow } from '@bufbuild/protobuf/wkt';
-import {
-  HouseholdRegisteredSchema,
-  MemberRelation,
-  MemberRelationSchema,
-  ResidentJoinedSchema,
-} from '@linli/contracts';
+import { HouseholdsImportedSchema, MemberRelation, MemberRelationSchema } from '@linli/contracts';
 import { outboxRowTemplate } from '@linli/messaging';
 import type { Logger } from '@linli/observability';
 import { newId } from '@linli/persistence';
@@ -54,6 +49,8 @@ interface Options {
   /** Stops between batches (service shutdown); the job stays resumable. */
   signal?: AbortSignal;
   batchSize?: number;
+  /** Connections writing at once (1–8, default 2); a resumed job keeps the number it started with. */
+  writers?: number;
   onProgress?: (phase: 'checking' | 'importing', done: number, total: number) => void;
 }
 
@@ -72,18 +69,25 @@ export async function importHouseholds(
   options: Options,
 ): Promise<ImportJobReport> {
   const batchSize = options.batchSize ?? 2000;
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError('the batch size must be a positive integer');
+  if (
+    options.writers !== undefined &&
+    !(Number.isInteger(options.writers) && options.writers >= 1 && options.writers <= 8)
+  )
+    throw new RangeError('the number of writers must be an integer from 1 to 8');
   const today = new Date().toISOString().slice(0, 10);
   const started = performance.now();
   const sha = await fileSha256(options.file);
   const header = await readHeader(options.file);
   const missing = missingColumns(header);
 
-  const [previous]: Array<{ id: string; status: string; committed_rows: number }> = options.jobId
-    ? await dataSource.query(`SELECT id, status, committed_rows FROM import_jobs WHERE id = $1`, [
+  const [previous]: Array<{ id: string; writers: number; writer_rows: number[] }> = options.jobId
+    ? await dataSource.query(`SELECT id, writers, writer_rows FROM import_jobs WHERE id = $1`, [
         options.jobId,
       ])
     : await dataSource.query(
-        `SELECT id, status, committed_rows FROM import_jobs WHERE file_sha256 = $1 AND status IN ('importing','failed')
+        `SELECT id, writers, writer_rows FROM import_jobs WHERE file_sha256 = $1 AND status IN ('importing','failed')
           ORDER BY created_at DESC LIMIT 1`,
         [sha],
       );
@@ -194,82 +198,123 @@ export async function importHouseholds(
   }
 
   const checkedAt = performance.now();
-  // Pass 2: write in batches, resumable. While one batch is written (its own transaction), the next is read,
-  // encrypted and laid out for COPY.
-  const resumeFrom = previous?.committed_rows ?? 0;
+  // Pass 2: several writers (connections) at once, each owning whole compounds: a compound, its buildings and its
+  // households are only ever written by one writer, so writers never wait on or duplicate each other's rows.
+  // Compounds go to writers round-robin in the order the file first names them (the same file, the same
+  // assignment, so a re-run resumes correctly). Each writer writes in batches, one transaction each, and records
+  // with every batch the last row of the file up to which it has committed everything it owns. While a writer's
+  // batch is written, the next rows are read, encrypted and laid out for COPY.
+  const resumable = previous?.writer_rows.some((n) => n > 0);
+  const writers = resumable ? previous!.writers : (options.writers ?? 2);
+  const resumeAfter = resumable ? previous!.writer_rows : Array<number>(writers).fill(0);
   await dataSource.query(
-    `UPDATE import_jobs SET status = 'importing', total_rows = $2, updated_at = now() WHERE id = $1`,
-    [jobId, total],
+    `UPDATE import_jobs SET status = 'importing', total_rows = $2, writers = $3, writer_rows = $4, updated_at = now()
+      WHERE id = $1`,
+    [jobId, total, writers, resumeAfter],
   );
-  const ctx: BatchContext = {
+  const base = {
     cipher,
     history: new NodeHistoryRepository(dataSource),
     communities,
-    nodeCache: new Map(),
-    householdCache: new Map(),
     actor: options.actor ?? null,
     today,
+    jobId,
     outbox: {
-      joined: outboxRowTemplate(ResidentJoinedSchema, { actorSubject: options.actor ?? undefined }),
-      registered: outboxRowTemplate(HouseholdRegisteredSchema, { actorSubject: options.actor ?? undefined }),
+      imported: outboxRowTemplate(HouseholdsImportedSchema, { actorSubject: options.actor ?? undefined }),
     },
   };
-  let index = 0;
-  let batch: HouseholdRow[] = [];
+  const lanes: Lane[] = resumeAfter.map((after, w) => ({
+    w,
+    after,
+    ctx: { ...base, nodeCache: new Map(), householdCache: new Map() },
+    batch: [],
+    lastIndex: 0,
+    pending: Promise.resolve(),
+  }));
+  const laneOf = new Map<string, Lane>();
   let imported = 0;
   let skipped = 0;
-  let pending: Promise<void> = Promise.resolve();
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const prepared = prepareBatch(batch, ctx);
-    batch = [];
-    const upTo = index;
-    await pending;
+  let resumedFrom = 0;
+  let committed = 0;
+  let failure: unknown;
+  let interrupted = false;
+  const flush = async (lane: Lane) => {
+    if (lane.batch.length === 0) return;
+    const prepared = prepareBatch(lane.batch, lane.ctx);
+    lane.batch = [];
+    const upTo = lane.lastIndex;
+    await lane.pending;
     const written = (async () => {
       try {
         const result = await dataSource.transaction(async (manager) => {
           // Safe without waiting for the WAL flush: the batch and how far the file got commit together, so after
           // a crash a re-run resumes from whichever batch is durable.
           await manager.query(`SET LOCAL synchronous_commit = off`);
-          const r = await writeBatch(manager, prepared, ctx);
-          // How far the file is done commits with the rows themselves: a re-run resumes exactly here.
+          const r = await writeBatch(manager, prepared, lane.ctx);
+          // How far this writer got commits with the rows themselves: a re-run resumes exactly here.
           await manager.query(
-            `UPDATE import_jobs SET committed_rows = $2, imported = imported + $3, skipped = skipped + $4, updated_at = now()
+            `UPDATE import_jobs SET writer_rows[$2] = $3, committed_rows = committed_rows + $4,
+                    imported = imported + $5, skipped = skipped + $6, updated_at = now()
               WHERE id = $1`,
-            [jobId, upTo, r.imported, r.skipped],
+            [jobId, lane.w + 1, upTo, prepared.rows.length, r.imported, r.skipped],
           );
           return r;
         });
         imported += result.imported;
         skipped += result.skipped;
+        committed += prepared.rows.length;
+        options.onProgress?.('importing', resumedFrom + committed, total);
       } catch (e) {
         // The batch rolled back as a whole; the caches may hold ids from it.
-        ctx.nodeCache.clear();
-        ctx.householdCache.clear();
-        await dataSource.query(`UPDATE import_jobs SET status = 'failed', updated_at = now() WHERE id = $1`, [
-          jobId,
-        ]);
+        lane.ctx.nodeCache.clear();
+        lane.ctx.householdCache.clear();
+        failure ??= e;
         throw e;
       }
-      options.onProgress?.('importing', upTo, total);
     })();
-    written.catch(() => undefined); // awaited by the next flush; no unhandled rejection meanwhile
-    pending = written;
+    written.catch(() => undefined); // awaited by the lane's next flush; no unhandled rejection meanwhile
+    lane.pending = written;
   };
-  for await (const { line, raw } of readRows(options.file)) {
-    index++;
-    if (index <= resumeFrom) continue;
-    batch.push(checkRow(raw, line, today).row!);
-    if (batch.length >= batchSize) {
-      if (options.signal?.aborted) {
-        await pending;
-        throw new Error('import interrupted; it resumes from the last committed batch');
+  const settle = () => Promise.allSettled(lanes.map((l) => l.pending));
+  try {
+    let index = 0;
+    for await (const { line, raw } of readRows(options.file)) {
+      index++;
+      const row = checkRow(raw, line, today).row!;
+      const key = `${row.communityCode}\u0000${row.compound}`;
+      let lane = laneOf.get(key);
+      if (!lane) {
+        lane = lanes[laneOf.size % lanes.length];
+        laneOf.set(key, lane);
       }
-      await flush();
+      if (index <= lane.after) {
+        resumedFrom++;
+        continue;
+      }
+      lane.batch.push(row);
+      lane.lastIndex = index;
+      if (lane.batch.length >= batchSize) {
+        if (failure) break;
+        if (options.signal?.aborted) {
+          interrupted = true;
+          throw new Error('import interrupted; it resumes from the last committed batches');
+        }
+        await flush(lane);
+      }
     }
+    if (!failure) for (const lane of lanes) await flush(lane);
+    await Promise.all(lanes.map((l) => l.pending));
+    if (failure) throw failure;
+    await recordPendingConsents(dataSource, jobId, options.actor ?? null);
+  } catch (e) {
+    await settle();
+    // An interrupted job stays 'importing': the service picks it up again when it starts.
+    if (!interrupted)
+      await dataSource.query(`UPDATE import_jobs SET status = 'failed', updated_at = now() WHERE id = $1`, [
+        jobId,
+      ]);
+    throw e;
   }
-  await flush();
-  await pending;
   await dataSource.query(`UPDATE import_jobs SET status = 'completed', updated_at = now() WHERE id = $1`, [
     jobId,
   ]);
@@ -280,7 +325,8 @@ export async function importHouseholds(
       total,
       imported,
       skipped,
-      resumedFrom: resumeFrom,
+      resumedFrom,
+      writers,
       checkMs: Math.round(checkedAt - started),
       writeMs: Math.round(performance.now() - checkedAt),
     },
@@ -294,11 +340,24 @@ export async function importHouseholds(
     skipped,
     errorCount: 0,
     errors: [],
-    resumedFrom: resumeFrom,
+    resumedFrom,
   };
 }
 
+/** One writer: its connection's batches, in order, and the compounds it owns. */
+interface Lane {
+  w: number;
+  /** Rows up to here that this writer owns were committed by an earlier run. */
+  after: number;
+  ctx: BatchContext;
+  batch: HouseholdRow[];
+  /** The file row index of the last row in `batch`. */
+  lastIndex: number;
+  pending: Promise<void>;
+}
+
 interface BatchContext {
+  jobId: string;
   cipher: PiiCipher;
   history: NodeHistoryRepository;
   communities: Map<string, { id: string; path: string }>;
@@ -306,10 +365,7 @@ interface BatchContext {
   householdCache: Map<string, string>;
   actor: string | null;
   today: string;
-  outbox: {
-    joined: ReturnType<typeof outboxRowTemplate>;
-    registered: ReturnType<typeof outboxRowTemplate>;
-  };
+  outbox: { imported: ReturnType<typeof outboxRowTemplate> };
 }
 
 /** A batch read, checked, encrypted and laid out for COPY: everything but where each household lives. */
@@ -511,20 +567,6 @@ async function writeBatch(manager: EntityManager, batch: PreparedBatch, ctx: Bat
   )) as [Array<{ resident_id: string }>, number];
   const fresh = new Set(freshRows.map((r) => r.resident_id));
   const imported = fresh.size;
-  const occurredAt = toJson(TimestampSchema, timestampNow()) as string;
-  const events: string[] = [];
-  // evt.org.v1.household_registered first, then resident_joined (ids, hence publication, in that order).
-  const registered = ctx.outbox.registered;
-  for (const h of newHouseholds) {
-    const eventId = newId();
-    const nodePath = idsOfPath(h.nodePath)
-      .map((id) => `"${id}"`)
-      .join(',');
-    const payload = `{"householdId":"${h.id}","nodeId":"${h.nodeId}","nodePath":[${nodePath}],"occurredAt":"${occurredAt}"}`;
-    events.push(
-      copyRow([eventId, registered.subject, registered.type, registered.headers(eventId), payload]),
-    );
-  }
   if (imported > 0) {
     await manager.query(
       `INSERT INTO household_members (household_id, resident_id, relation)
@@ -538,24 +580,104 @@ async function writeBatch(manager: EntityManager, batch: PreparedBatch, ctx: Bat
           AND NOT EXISTS (SELECT 1 FROM household_representatives x WHERE x.household_id = s.household_id AND x.valid_to IS NULL)`,
       [ctx.actor],
     );
-    // PI-4: the guardian's consent for a person under 14 (the guardian is registered: checked in pass 1).
+    // PI-4: the guardian's consent for a person under 14. The guardian is registered or an adult in this file
+    // (checked in pass 1); one not written yet (later in the file, or by another writer) is found at the end.
     await manager.query(
-      `INSERT INTO guardian_consents (resident_id, guardian_resident_id, document_ref, recorded_by)
-       SELECT s.resident_id, g.id, s.consent_ref, $1 FROM households_import_stage s
-         JOIN residents g ON g.id_number_index = s.guardian_index
-        WHERE s.fresh AND s.minor`,
-      [ctx.actor],
+      `WITH minors AS (
+         SELECT s.resident_id, g.id AS guardian_id, s.guardian_index, s.consent_ref FROM households_import_stage s
+           LEFT JOIN residents g ON g.id_number_index = s.guardian_index
+          WHERE s.fresh AND s.minor
+       ), consents AS (
+         INSERT INTO guardian_consents (resident_id, guardian_resident_id, document_ref, recorded_by)
+         SELECT resident_id, guardian_id, consent_ref, $1 FROM minors WHERE guardian_id IS NOT NULL
+       )
+       INSERT INTO import_pending_consents (resident_id, job_id, guardian_index, document_ref)
+       SELECT resident_id, $2, guardian_index, consent_ref FROM minors WHERE guardian_id IS NULL`,
+      [ctx.actor, ctx.jobId],
     );
-    // evt.org.v1.resident_joined as proto3 JSON (what toJson writes; every value is an id, an enum name or a
-    // date, so nothing needs escaping).
-    const joined = ctx.outbox.joined;
-    batch.residentIds.forEach((id, i) => {
-      if (!fresh.has(id)) return;
-      const eventId = newId();
-      const payload = `{"householdId":"${householdOf[i]}","residentId":"${id}",${batch.joinedTail[i]},"occurredAt":"${occurredAt}"}`;
-      events.push(copyRow([eventId, joined.subject, joined.type, joined.headers(eventId), payload]));
-    });
   }
-  await copyIn(manager, 'outbox (id, subject, type, headers, payload)', events);
+  await copyIn(
+    manager,
+    'outbox (id, subject, type, headers, payload)',
+    importedEvents(batch, ctx, householdOf, newHouseholds, fresh),
+  );
   return { imported, skipped: rows.length - imported };
+}
+
+/** Residents per evt.org.v1.households_imported: about 300 kB of JSON, well under NATS's 1 MB message limit. */
+const RESIDENTS_PER_EVENT = 1000;
+
+/**
+ * The batch's evt.org.v1.households_imported events as outbox COPY rows: each with up to RESIDENTS_PER_EVENT
+ * residents who joined and the new households among theirs. Proto3 JSON exactly as toJson writes it (fields in
+ * number order, empty lists left out; every value is an id, an enum name or a date, so nothing needs escaping).
+ */
+function importedEvents(
+  batch: PreparedBatch,
+  ctx: BatchContext,
+  householdOf: string[],
+  newHouseholds: Array<{ id: string; nodeId: string; nodePath: string }>,
+  fresh: Set<string>,
+): string[] {
+  const template = ctx.outbox.imported;
+  const occurredAt = toJson(TimestampSchema, timestampNow()) as string;
+  const unsent = new Map(newHouseholds.map((h) => [h.id, h]));
+  const events: string[] = [];
+  let households: string[] = [];
+  let residents: string[] = [];
+  const emit = () => {
+    if (households.length === 0 && residents.length === 0) return;
+    const eventId = newId();
+    const lists = [
+      households.length ? `"households":[${households.join(',')}]` : '',
+      residents.length ? `"residents":[${residents.join(',')}]` : '',
+    ].filter(Boolean);
+    const payload = `{"jobId":"${ctx.jobId}",${lists.join(',')},"occurredAt":"${occurredAt}"}`;
+    events.push(copyRow([eventId, template.subject, template.type, template.headers(eventId), payload]));
+    households = [];
+    residents = [];
+  };
+  const household = (h: { id: string; nodeId: string; nodePath: string }) => {
+    unsent.delete(h.id);
+    const path = idsOfPath(h.nodePath)
+      .map((id) => `"${id}"`)
+      .join(',');
+    households.push(`{"householdId":"${h.id}","nodeId":"${h.nodeId}","nodePath":[${path}]}`);
+  };
+  batch.residentIds.forEach((id, i) => {
+    if (!fresh.has(id)) return;
+    const h = unsent.get(householdOf[i]);
+    if (h) household(h);
+    residents.push(`{"householdId":"${householdOf[i]}","residentId":"${id}",${batch.joinedTail[i]}}`);
+    if (residents.length >= RESIDENTS_PER_EVENT) emit();
+  });
+  // Households whose people were all registered already (a re-run after a partial failure elsewhere).
+  for (const h of [...unsent.values()]) household(h);
+  emit();
+  return events;
+}
+
+/**
+ * The job's last step: consents of people under 14 whose guardian was written after them (PI-4). Pass 1 checked
+ * that every guardian is registered or an adult in the file, so each is found now; if one is not, the job fails
+ * and keeps them pending rather than registering a child without a guardian.
+ */
+async function recordPendingConsents(dataSource: DataSource, jobId: string, actor: string | null) {
+  await dataSource.transaction(async (manager) => {
+    const [{ pending, recorded }]: Array<{ pending: number; recorded: number }> = await manager.query(
+      `WITH pending AS (
+         DELETE FROM import_pending_consents WHERE job_id = $1 RETURNING resident_id, guardian_index, document_ref
+       ), recorded AS (
+         INSERT INTO guardian_consents (resident_id, guardian_resident_id, document_ref, recorded_by)
+         SELECT p.resident_id, g.id, p.document_ref, $2 FROM pending p JOIN residents g ON g.id_number_index = p.guardian_index
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM pending)::int AS pending, (SELECT count(*) FROM recorded)::int AS recorded`,
+      [jobId, actor],
+    );
+    if (recorded !== pending)
+      throw new Error(
+        `${pending - recorded} guardians of people under 14 were not found; their consents stay pending`,
+      );
+  });
 }

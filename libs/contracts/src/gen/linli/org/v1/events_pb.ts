@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linli/org/v1/events.proto.
  */
 export const file_linli_org_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChlsaW5saS9vcmcvdjEvZXZlbnRzLnByb3RvEgxsaW5saS5vcmcudjEi/AEKDk5vZGVSZWdpc3RlcmVkEg8KB25vZGVfaWQYASABKAkSJAoEa2luZBgCIAEoDjIWLmxpbmxpLm9yZy52MS5Ob2RlS2luZBIMCgRuYW1lGAMgASgJEgwKBGNvZGUYBCABKAkSEQoJcGFyZW50X2lkGAUgASgJEigKCWFuY2VzdG9ycxgGIAMoCzIVLmxpbmxpLm9yZy52MS5Ob2RlUmVmEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChFhZ2dyZWdhdGVfdmVyc2lvbhgIIAEoAxIOCgZzb3VyY2UYCSABKAkixgEKC1JvbGVHcmFudGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIRCglub2RlX3BhdGgYBSADKAkSLwoLb2NjdXJyZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmdyYW50ZWRfYnkYByABKAkiswEKC1JvbGVSZXZva2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcmV2b2tlZF9ieRgGIAEoCSKOAQoLTm9kZVJlbmFtZWQSDwoHbm9kZV9pZBgBIAEoCRIQCghvbGRfbmFtZRgCIAEoCRIQCghuZXdfbmFtZRgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBSABKAMiwAEKCU5vZGVNb3ZlZBIPCgdub2RlX2lkGAEgASgJEhUKDW9sZF9wYXJlbnRfaWQYAiABKAkSFQoNbmV3X3BhcmVudF9pZBgDIAEoCRIoCglhbmNlc3RvcnMYBCADKAsyFS5saW5saS5vcmcudjEuTm9kZVJlZhIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBiABKAMiagoLTm9kZVJldGlyZWQSDwoHbm9kZV9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YAyABKAMigAEKE0hvdXNlaG9sZFJlZ2lzdGVyZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEg8KB25vZGVfaWQYAiABKAkSEQoJbm9kZV9wYXRoGAMgAygJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKuAQoOUmVzaWRlbnRKb2luZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEhMKC3Jlc2lkZW50X2lkGAIgASgJEi4KCHJlbGF0aW9uGAMgASgOMhwubGlubGkub3JnLnYxLk1lbWJlclJlbGF0aW9uEhAKCGFkdWx0X29uGAQgASgJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKaAQoeSG91c2Vob2xkUmVwcmVzZW50YXRpdmVDaGFuZ2VkEhQKDGhvdXNlaG9sZF9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIcChRwcmV2aW91c19yZXNpZGVudF9pZBgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAirwEKFk9yZ2FuaXNhdGlvblJlZ2lzdGVyZWQSFwoPb3JnYW5pc2F0aW9uX2lkGAEgASgJEg8KB25vZGVfaWQYAiABKAkSLAoEdHlwZRgDIAEoDjIeLmxpbmxpLm9yZy52MS5PcmdhbmlzYXRpb25UeXBlEgwKBG5hbWUYBCABKAkSLwoLb2NjdXJyZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIsEBChFNZW1iZXJzaGlwU3RhcnRlZBIVCg1tZW1iZXJzaGlwX2lkGAEgASgJEhcKD29yZ2FuaXNhdGlvbl9pZBgCIAEoCRITCgtyZXNpZGVudF9pZBgDIAEoCRIQCghwb3NpdGlvbhgEIAEoCRISCgp0ZXJtX3N0YXJ0GAUgASgJEhAKCHRlcm1fZW5kGAYgASgJEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKHAQoPTWVtYmVyc2hpcEVuZGVkEhUKDW1lbWJlcnNoaXBfaWQYASABKAkSFwoPb3JnYW5pc2F0aW9uX2lkGAIgASgJEhMKC3Jlc2lkZW50X2lkGAMgASgJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKbAQoYTWFuYWdpbmdBdXRob3JpdHlDaGFuZ2VkEg8KB25vZGVfaWQYASABKAkSGQoRYXV0aG9yaXR5X25vZGVfaWQYAiABKAkSIgoacHJldmlvdXNfYXV0aG9yaXR5X25vZGVfaWQYAyABKAkSLwoLb2NjdXJyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIswBChVEd2VsbGluZ093bmVyc0NoYW5nZWQSEwoLZHdlbGxpbmdfaWQYASABKAkSDwoHbm9kZV9pZBgCIAEoCRIVCg1hcmVhX2NlbnRpX20yGAMgASgDEhYKDmRldmVsb3Blcl9oZWxkGAQgASgIEhoKEm93bmVyX3Jlc2lkZW50X2lkcxgFIAMoCRIvCgtvY2N1cnJlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJbm9kZV9wYXRoGAcgAygJIpQBCg5Ib3VzZWhvbGRNb3ZlZBIUCgxob3VzZWhvbGRfaWQYASABKAkSEwoLb2xkX25vZGVfaWQYAiABKAkSEwoLbmV3X25vZGVfaWQYAyABKAkSEQoJbm9kZV9wYXRoGAQgAygJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKGAQoMUmVzaWRlbnRMZWZ0EhQKDGhvdXNlaG9sZF9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIaChJ3YXNfcmVwcmVzZW50YXRpdmUYAyABKAgSLwoLb2NjdXJyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIogBChVSZXNpZGVudEFjY291bnRMaW5rZWQSEwoLcmVzaWRlbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRIYChBwcmV2aW91c19zdWJqZWN0GAMgASgJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcGIGcHJvdG8z", [file_google_protobuf_timestamp, file_linli_org_v1_access, file_linli_org_v1_households, file_linli_org_v1_nodes, file_linli_org_v1_organisations]);
+  fileDesc("ChlsaW5saS9vcmcvdjEvZXZlbnRzLnByb3RvEgxsaW5saS5vcmcudjEi/AEKDk5vZGVSZWdpc3RlcmVkEg8KB25vZGVfaWQYASABKAkSJAoEa2luZBgCIAEoDjIWLmxpbmxpLm9yZy52MS5Ob2RlS2luZBIMCgRuYW1lGAMgASgJEgwKBGNvZGUYBCABKAkSEQoJcGFyZW50X2lkGAUgASgJEigKCWFuY2VzdG9ycxgGIAMoCzIVLmxpbmxpLm9yZy52MS5Ob2RlUmVmEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChFhZ2dyZWdhdGVfdmVyc2lvbhgIIAEoAxIOCgZzb3VyY2UYCSABKAkixgEKC1JvbGVHcmFudGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIRCglub2RlX3BhdGgYBSADKAkSLwoLb2NjdXJyZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmdyYW50ZWRfYnkYByABKAkiswEKC1JvbGVSZXZva2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcmV2b2tlZF9ieRgGIAEoCSKOAQoLTm9kZVJlbmFtZWQSDwoHbm9kZV9pZBgBIAEoCRIQCghvbGRfbmFtZRgCIAEoCRIQCghuZXdfbmFtZRgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBSABKAMiwAEKCU5vZGVNb3ZlZBIPCgdub2RlX2lkGAEgASgJEhUKDW9sZF9wYXJlbnRfaWQYAiABKAkSFQoNbmV3X3BhcmVudF9pZBgDIAEoCRIoCglhbmNlc3RvcnMYBCADKAsyFS5saW5saS5vcmcudjEuTm9kZVJlZhIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBiABKAMiagoLTm9kZVJldGlyZWQSDwoHbm9kZV9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YAyABKAMigAEKE0hvdXNlaG9sZFJlZ2lzdGVyZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEg8KB25vZGVfaWQYAiABKAkSEQoJbm9kZV9wYXRoGAMgAygJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKuAQoOUmVzaWRlbnRKb2luZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEhMKC3Jlc2lkZW50X2lkGAIgASgJEi4KCHJlbGF0aW9uGAMgASgOMhwubGlubGkub3JnLnYxLk1lbWJlclJlbGF0aW9uEhAKCGFkdWx0X29uGAQgASgJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCK9AQoSSG91c2Vob2xkc0ltcG9ydGVkEg4KBmpvYl9pZBgBIAEoCRI1Cgpob3VzZWhvbGRzGAIgAygLMiEubGlubGkub3JnLnYxLkhvdXNlaG9sZFJlZ2lzdGVyZWQSLwoJcmVzaWRlbnRzGAMgAygLMhwubGlubGkub3JnLnYxLlJlc2lkZW50Sm9pbmVkEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKaAQoeSG91c2Vob2xkUmVwcmVzZW50YXRpdmVDaGFuZ2VkEhQKDGhvdXNlaG9sZF9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIcChRwcmV2aW91c19yZXNpZGVudF9pZBgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAirwEKFk9yZ2FuaXNhdGlvblJlZ2lzdGVyZWQSFwoPb3JnYW5pc2F0aW9uX2lkGAEgASgJEg8KB25vZGVfaWQYAiABKAkSLAoEdHlwZRgDIAEoDjIeLmxpbmxpLm9yZy52MS5PcmdhbmlzYXRpb25UeXBlEgwKBG5hbWUYBCABKAkSLwoLb2NjdXJyZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIsEBChFNZW1iZXJzaGlwU3RhcnRlZBIVCg1tZW1iZXJzaGlwX2lkGAEgASgJEhcKD29yZ2FuaXNhdGlvbl9pZBgCIAEoCRITCgtyZXNpZGVudF9pZBgDIAEoCRIQCghwb3NpdGlvbhgEIAEoCRISCgp0ZXJtX3N0YXJ0GAUgASgJEhAKCHRlcm1fZW5kGAYgASgJEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKHAQoPTWVtYmVyc2hpcEVuZGVkEhUKDW1lbWJlcnNoaXBfaWQYASABKAkSFwoPb3JnYW5pc2F0aW9uX2lkGAIgASgJEhMKC3Jlc2lkZW50X2lkGAMgASgJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKbAQoYTWFuYWdpbmdBdXRob3JpdHlDaGFuZ2VkEg8KB25vZGVfaWQYASABKAkSGQoRYXV0aG9yaXR5X25vZGVfaWQYAiABKAkSIgoacHJldmlvdXNfYXV0aG9yaXR5X25vZGVfaWQYAyABKAkSLwoLb2NjdXJyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIswBChVEd2VsbGluZ093bmVyc0NoYW5nZWQSEwoLZHdlbGxpbmdfaWQYASABKAkSDwoHbm9kZV9pZBgCIAEoCRIVCg1hcmVhX2NlbnRpX20yGAMgASgDEhYKDmRldmVsb3Blcl9oZWxkGAQgASgIEhoKEm93bmVyX3Jlc2lkZW50X2lkcxgFIAMoCRIvCgtvY2N1cnJlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJbm9kZV9wYXRoGAcgAygJIpQBCg5Ib3VzZWhvbGRNb3ZlZBIUCgxob3VzZWhvbGRfaWQYASABKAkSEwoLb2xkX25vZGVfaWQYAiABKAkSEwoLbmV3X25vZGVfaWQYAyABKAkSEQoJbm9kZV9wYXRoGAQgAygJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKGAQoMUmVzaWRlbnRMZWZ0EhQKDGhvdXNlaG9sZF9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIaChJ3YXNfcmVwcmVzZW50YXRpdmUYAyABKAgSLwoLb2NjdXJyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIogBChVSZXNpZGVudEFjY291bnRMaW5rZWQSEwoLcmVzaWRlbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRIYChBwcmV2aW91c19zdWJqZWN0GAMgASgJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcGIGcHJvdG8z", [file_google_protobuf_timestamp, file_linli_org_v1_access, file_linli_org_v1_households, file_linli_org_v1_nodes, file_linli_org_v1_organisations]);
 
 /**
  * NodeRegistered: a node was added to the tree, by an import or by an operator.
@@ -669,6 +669,75 @@ export const ResidentJoinedSchema: GenMessage<ResidentJoined, {jsonType: Residen
   messageDesc(file_linli_org_v1_events, 7);
 
 /**
+ * HouseholdsImported: part of one batch of a bulk import, as one event instead of a household_registered per
+ * household and a resident_joined per resident (a million-household import would otherwise put three million
+ * rows in the outbox). Consumers apply each entry exactly as they apply those events; the entries leave their
+ * own occurred_at unset and take this event's. At most 1,000 residents per event, with the households they
+ * joined that the import registered. Subject: evt.org.v1.households_imported.
+ *
+ * @generated from message linli.org.v1.HouseholdsImported
+ */
+export type HouseholdsImported = Message<"linli.org.v1.HouseholdsImported"> & {
+  /**
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * @generated from field: repeated linli.org.v1.HouseholdRegistered households = 2;
+   */
+  households: HouseholdRegistered[];
+
+  /**
+   * @generated from field: repeated linli.org.v1.ResidentJoined residents = 3;
+   */
+  residents: ResidentJoined[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 4;
+   */
+  occurredAt?: Timestamp | undefined;
+};
+
+/**
+ * HouseholdsImported: part of one batch of a bulk import, as one event instead of a household_registered per
+ * household and a resident_joined per resident (a million-household import would otherwise put three million
+ * rows in the outbox). Consumers apply each entry exactly as they apply those events; the entries leave their
+ * own occurred_at unset and take this event's. At most 1,000 residents per event, with the households they
+ * joined that the import registered. Subject: evt.org.v1.households_imported.
+ *
+ * @generated from message linli.org.v1.HouseholdsImported
+ */
+export type HouseholdsImportedJson = {
+  /**
+   * @generated from field: string job_id = 1;
+   */
+  jobId?: string;
+
+  /**
+   * @generated from field: repeated linli.org.v1.HouseholdRegistered households = 2;
+   */
+  households?: HouseholdRegisteredJson[];
+
+  /**
+   * @generated from field: repeated linli.org.v1.ResidentJoined residents = 3;
+   */
+  residents?: ResidentJoinedJson[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 4;
+   */
+  occurredAt?: TimestampJson;
+};
+
+/**
+ * Describes the message linli.org.v1.HouseholdsImported.
+ * Use `create(HouseholdsImportedSchema)` to create a new message.
+ */
+export const HouseholdsImportedSchema: GenMessage<HouseholdsImported, {jsonType: HouseholdsImportedJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_events, 8);
+
+/**
  * HouseholdRepresentativeChanged. Subject: evt.org.v1.household_representative_changed.
  *
  * @generated from message linli.org.v1.HouseholdRepresentativeChanged
@@ -727,7 +796,7 @@ export type HouseholdRepresentativeChangedJson = {
  * Use `create(HouseholdRepresentativeChangedSchema)` to create a new message.
  */
 export const HouseholdRepresentativeChangedSchema: GenMessage<HouseholdRepresentativeChanged, {jsonType: HouseholdRepresentativeChangedJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 8);
+  messageDesc(file_linli_org_v1_events, 9);
 
 /**
  * OrganisationRegistered. Subject: evt.org.v1.organisation_registered.
@@ -798,7 +867,7 @@ export type OrganisationRegisteredJson = {
  * Use `create(OrganisationRegisteredSchema)` to create a new message.
  */
 export const OrganisationRegisteredSchema: GenMessage<OrganisationRegistered, {jsonType: OrganisationRegisteredJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 9);
+  messageDesc(file_linli_org_v1_events, 10);
 
 /**
  * MembershipStarted: a resident holds a position in an organisation for a term. Subject: evt.org.v1.membership_started.
@@ -889,7 +958,7 @@ export type MembershipStartedJson = {
  * Use `create(MembershipStartedSchema)` to create a new message.
  */
 export const MembershipStartedSchema: GenMessage<MembershipStarted, {jsonType: MembershipStartedJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 10);
+  messageDesc(file_linli_org_v1_events, 11);
 
 /**
  * MembershipEnded. Subject: evt.org.v1.membership_ended.
@@ -950,7 +1019,7 @@ export type MembershipEndedJson = {
  * Use `create(MembershipEndedSchema)` to create a new message.
  */
 export const MembershipEndedSchema: GenMessage<MembershipEnded, {jsonType: MembershipEndedJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 11);
+  messageDesc(file_linli_org_v1_events, 12);
 
 /**
  * ManagingAuthorityChanged: who administers a street from now on (statistical parent unchanged).
@@ -1013,7 +1082,7 @@ export type ManagingAuthorityChangedJson = {
  * Use `create(ManagingAuthorityChangedSchema)` to create a new message.
  */
 export const ManagingAuthorityChangedSchema: GenMessage<ManagingAuthorityChanged, {jsonType: ManagingAuthorityChangedJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 12);
+  messageDesc(file_linli_org_v1_events, 13);
 
 /**
  * DwellingOwnersChanged: a dwelling's owners from occurred_at on (with its area, for owners' votes). Also sent when
@@ -1112,7 +1181,7 @@ export type DwellingOwnersChangedJson = {
  * Use `create(DwellingOwnersChangedSchema)` to create a new message.
  */
 export const DwellingOwnersChangedSchema: GenMessage<DwellingOwnersChanged, {jsonType: DwellingOwnersChangedJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 13);
+  messageDesc(file_linli_org_v1_events, 14);
 
 /**
  * HouseholdMoved: the household lives at another node from occurred_at on. Subject: evt.org.v1.household_moved.
@@ -1187,7 +1256,7 @@ export type HouseholdMovedJson = {
  * Use `create(HouseholdMovedSchema)` to create a new message.
  */
 export const HouseholdMovedSchema: GenMessage<HouseholdMoved, {jsonType: HouseholdMovedJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 14);
+  messageDesc(file_linli_org_v1_events, 15);
 
 /**
  * ResidentLeft: a resident is no longer a member of the household (moved out, deceased, …).
@@ -1254,7 +1323,7 @@ export type ResidentLeftJson = {
  * Use `create(ResidentLeftSchema)` to create a new message.
  */
 export const ResidentLeftSchema: GenMessage<ResidentLeft, {jsonType: ResidentLeftJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 15);
+  messageDesc(file_linli_org_v1_events, 16);
 
 /**
  * ResidentAccountLinked: the resident signs in as `subject` from now on (empty: no account any more). Lets other
@@ -1317,5 +1386,5 @@ export type ResidentAccountLinkedJson = {
  * Use `create(ResidentAccountLinkedSchema)` to create a new message.
  */
 export const ResidentAccountLinkedSchema: GenMessage<ResidentAccountLinked, {jsonType: ResidentAccountLinkedJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 16);
+  messageDesc(file_linli_org_v1_events, 17);
 
