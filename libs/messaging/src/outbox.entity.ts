@@ -75,3 +75,11 @@ CREATE TABLE inbox (
   PRIMARY KEY (consumer, event_id)
 );
 `;
+
+/**
+ * Version 2: event payloads compressed with LZ4 instead of PostgreSQL's default pglz, several times faster to
+ * compress and decompress at a similar ratio for JSON. A bulk import's batch events are hundreds of kilobytes
+ * each, and pglz was a visible part of the import's database time. Rows already stored keep their compression.
+ */
+export const OUTBOX_DDL_V2 = `ALTER TABLE outbox ALTER COLUMN payload SET COMPRESSION lz4`;
+export const OUTBOX_DDL_V2_DOWN = `ALTER TABLE outbox ALTER COLUMN payload SET COMPRESSION pglz`;

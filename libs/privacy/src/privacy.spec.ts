@@ -1,4 +1,13 @@
-import { PiiCipher, ageOn, dateTurning, maskId, maskMobile, maskName, parseResidentId } from './index.js';
+import {
+  PiiCipher,
+  ageOn,
+  composeResidentId,
+  dateTurning,
+  maskId,
+  maskMobile,
+  maskName,
+  parseResidentId,
+} from './index.js';
 
 describe('PI-2 masking', () => {
   it('masks mobiles, ID numbers and names as the rule says', () => {
@@ -28,6 +37,18 @@ describe('resident identity numbers', () => {
     expect(parseResidentId('110105194912310021')).toBeUndefined();
     expect(parseResidentId('11010519491331002X')).toBeUndefined();
     expect(parseResidentId('1101051949123100')).toBeUndefined();
+    expect(parseResidentId(' 11010519491231002x ')).toMatchObject({ birthDate: '1949-12-31' });
+    expect(parseResidentId('11010519491231002Y')).toBeUndefined();
+    expect(parseResidentId('1101051949123A002X')).toBeUndefined();
+  });
+
+  it('accepts only birth dates that exist (29 February in leap years only)', () => {
+    const valid = (birth: string) => parseResidentId(composeResidentId('510108', birth, 1))?.birthDate;
+    expect(valid('2000-02-29')).toBe('2000-02-29');
+    expect(valid('2024-02-29')).toBe('2024-02-29');
+    expect(valid('1990-12-31')).toBe('1990-12-31');
+    for (const bad of ['1900-02-29', '2023-02-29', '2023-04-31', '2023-13-01', '2023-00-10', '2023-01-00'])
+      expect(valid(bad)).toBeUndefined();
   });
 
   it('counts age in whole calendar years (RC-3: 18 on election day; PI-4: under 14)', () => {
@@ -35,6 +56,11 @@ describe('resident identity numbers', () => {
     expect(ageOn('2008-06-15', '2026-06-15')).toBe(18);
     expect(dateTurning('2008-06-15', 18)).toBe('2026-06-15');
     expect(dateTurning('2008-02-29', 18)).toBe('2026-03-01');
+    expect(dateTurning('2008-02-29', 16)).toBe('2024-02-29');
+    expect(dateTurning('1999-01-05', 18)).toBe('2017-01-05');
+    expect(ageOn('2008-02-29', '2026-02-28')).toBe(17);
+    expect(ageOn('2008-02-29', '2026-03-01')).toBe(18);
+    expect(ageOn('1990-12-31', '2026-01-01')).toBe(35);
   });
 });
 

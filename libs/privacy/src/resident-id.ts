@@ -11,30 +11,57 @@ export interface ResidentIdInfo {
   sex: 'male' | 'female';
 }
 
+/** The number written by `length` ASCII digits of `s` from `at` (no allocation: bulk imports call this per row). */
+function digits(s: string, at: number, length: number): number {
+  let n = 0;
+  for (let i = at; i < at + length; i++) n = n * 10 + (s.charCodeAt(i) - 48);
+  return n;
+}
+
+const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
 /** Parses and checks an 18-character resident identity number; undefined when it is not a valid one. */
 export function parseResidentId(value: string): ResidentIdInfo | undefined {
   const id = value.trim().toUpperCase();
-  if (!/^\d{17}[\dX]$/.test(id)) return undefined;
-  const sum = WEIGHTS.reduce((acc, w, i) => acc + w * Number(id[i]), 0);
-  if (CHECK[sum % 11] !== id[17]) return undefined;
-  const birthDate = `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`;
-  const d = new Date(`${birthDate}T00:00:00Z`);
-  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== birthDate) return undefined;
-  return { region: id.slice(0, 6), birthDate, sex: Number(id[16]) % 2 === 1 ? 'male' : 'female' };
+  if (id.length !== 18) return undefined;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) {
+    const d = id.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    sum += WEIGHTS[i] * d;
+  }
+  const last = id[17];
+  if (!(last === 'X' || (last >= '0' && last <= '9')) || CHECK[sum % 11] !== last) return undefined;
+  const year = digits(id, 6, 4);
+  const month = digits(id, 10, 2);
+  const day = digits(id, 12, 2);
+  const monthDays = month === 2 && isLeap(year) ? 29 : DAYS[month - 1];
+  if (year < 1 || !monthDays || day < 1 || day > monthDays) return undefined;
+  return {
+    region: id.slice(0, 6),
+    birthDate: `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`,
+    sex: (id.charCodeAt(16) - 48) % 2 === 1 ? 'male' : 'female',
+  };
 }
 
-/** Whole years of age on a date (calendar arithmetic, no floating point). */
+/** Whole years of age on a date, both YYYY-MM-DD (calendar arithmetic, no floating point). */
 export function ageOn(birthDate: string, on: string): number {
-  const [by, bm, bd] = birthDate.split('-').map(Number);
-  const [y, m, d] = on.split('-').map(Number);
-  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+  const bm = digits(birthDate, 5, 2);
+  const bd = digits(birthDate, 8, 2);
+  const m = digits(on, 5, 2);
+  const d = digits(on, 8, 2);
+  return digits(on, 0, 4) - digits(birthDate, 0, 4) - (m < bm || (m === bm && d < bd) ? 1 : 0);
 }
 
-/** The date a person born on birthDate turns `years` old (29 February → 1 March in common years). */
+/** The date (YYYY-MM-DD) a person born on birthDate turns `years` old (29 February → 1 March in common years). */
 export function dateTurning(birthDate: string, years: number): string {
-  const [by, bm, bd] = birthDate.split('-').map(Number);
-  const d = new Date(Date.UTC(by + years, bm - 1, bd));
-  return d.toISOString().slice(0, 10);
+  const y = digits(birthDate, 0, 4) + years;
+  const m = digits(birthDate, 5, 2);
+  const d = digits(birthDate, 8, 2);
+  if (m === 2 && d === 29 && !isLeap(y)) return `${String(y).padStart(4, '0')}-03-01`;
+  return `${String(y).padStart(4, '0')}-${pad2(m)}-${pad2(d)}`;
 }
 
 /** Builds a well-formed identity number (test data, synthetic loads): region, birth date, 3-digit sequence. */

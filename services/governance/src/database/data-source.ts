@@ -8,6 +8,7 @@ import { OwnersAssembly1765300000000 } from './migrations/1765300000000-owners-a
 import { ResidentsGroups1765400000000 } from './migrations/1765400000000-residents-groups.js';
 import { ProcessedCommands1765500000000 } from './migrations/1765500000000-processed-commands.js';
 import { ElectionProxies1765600000000 } from './migrations/1765600000000-election-proxies.js';
+import { OutboxLz41765700000000 } from './migrations/1765700000000-outbox-lz4.js';
 
 export const governanceMigrations = [
   CreateOrgUnitRefs1764300000000,
@@ -16,6 +17,7 @@ export const governanceMigrations = [
   ResidentsGroups1765400000000,
   ProcessedCommands1765500000000,
   ElectionProxies1765600000000,
+  OutboxLz41765700000000,
 ];
 
 /** The governance service's data source: database `linli_governance`. */

@@ -19,6 +19,7 @@ import { PiRetention1765500000000 } from './migrations/1765500000000-pi-retentio
 import { CurrentRepresentativeIndex1765500000001 } from './migrations/1765500000001-current-representative-index.js';
 import { DropPathGist1765500000002 } from './migrations/1765500000002-drop-path-gist.js';
 import { ParallelImportWriters1765700000000 } from './migrations/1765700000000-parallel-import-writers.js';
+import { OutboxLz41765700000001 } from './migrations/1765700000001-outbox-lz4.js';
 
 export const orgMigrations = [
   CreateDivisionTree1764300000000,
@@ -37,6 +38,7 @@ export const orgMigrations = [
   CurrentRepresentativeIndex1765500000001,
   DropPathGist1765500000002,
   ParallelImportWriters1765700000000,
+  OutboxLz41765700000001,
 ];
 
 /** The org service's data source: database `linli_org`, used by the app and by migrate.ts. */

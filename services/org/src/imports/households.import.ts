@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import { enumToJson, toJson } from '@bufbuild/protobuf';
 import { TimestampSchema, timestampNow } from '@bufbuild/protobuf/wkt';
 import { HouseholdsImportedSchema, MemberRelation, MemberRelationSchema } from '@linli/contracts';
@@ -23,6 +24,11 @@ const RELATION_ENUM: Record<string, MemberRelation> = {
   sibling: MemberRelation.SIBLING,
   other: MemberRelation.OTHER,
 };
+
+/** Each relation's enum name as proto3 JSON writes it. */
+const RELATION_JSON = Object.fromEntries(
+  Object.entries(RELATION_ENUM).map(([k, v]) => [k, enumToJson(MemberRelationSchema, v) as string]),
+);
 
 const MAX_REPORTED_ERRORS = 1000;
 
@@ -226,7 +232,7 @@ export async function importHouseholds(
   const lanes: Lane[] = resumeAfter.map((after, w) => ({
     w,
     after,
-    ctx: { ...base, nodeCache: new Map(), householdCache: new Map() },
+    ctx: { ...base, nodeCache: new Map(), householdCache: new Map(), knownHomes: new Set() },
     batch: [],
     lastIndex: 0,
     pending: Promise.resolve(),
@@ -240,7 +246,7 @@ export async function importHouseholds(
   let interrupted = false;
   const flush = async (lane: Lane) => {
     if (lane.batch.length === 0) return;
-    const prepared = prepareBatch(lane.batch, lane.ctx);
+    const prepared = await prepareBatch(lane.batch, lane.ctx);
     lane.batch = [];
     const upTo = lane.lastIndex;
     await lane.pending;
@@ -268,6 +274,7 @@ export async function importHouseholds(
         // The batch rolled back as a whole; the caches may hold ids from it.
         lane.ctx.nodeCache.clear();
         lane.ctx.householdCache.clear();
+        lane.ctx.knownHomes.clear();
         failure ??= e;
         throw e;
       }
@@ -363,6 +370,11 @@ interface BatchContext {
   communities: Map<string, { id: string; path: string }>;
   nodeCache: Map<string, { id: string; path: string }>;
   householdCache: Map<string, string>;
+  /**
+   * Compounds and buildings this writer created in this run while householdCache holds every household under
+   * them: nobody else knew them, so their households need no look-up (cleared whenever householdCache is).
+   */
+  knownHomes: Set<string>;
   actor: string | null;
   today: string;
   outbox: { imported: ReturnType<typeof outboxRowTemplate> };
@@ -376,6 +388,8 @@ interface PreparedBatch {
   staged: string[];
   /** Per row, the tail of its resident_joined payload (relation and adultOn as proto3 JSON). */
   joinedTail: string[];
+  /** People under 14 in the batch (their guardians' consents, PI-4). */
+  minors: number;
 }
 
 const STAGE = [
@@ -396,34 +410,43 @@ const STAGE = [
   ['consent_ref', 'text'],
 ] as const;
 
-function prepareBatch(rows: HouseholdRow[], ctx: BatchContext): PreparedBatch {
+/** Rows prepared between two turns of the event loop, so the writers' connections are served meanwhile. */
+const PREPARE_SLICE = 250;
+
+async function prepareBatch(rows: HouseholdRow[], ctx: BatchContext): Promise<PreparedBatch> {
   const residentIds: string[] = [];
   const joinedTail: string[] = [];
-  const staged = rows.map((r) => {
+  const staged: string[] = [];
+  let minors = 0;
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0 && i % PREPARE_SLICE === 0) await setImmediate();
+    const r = rows[i];
     const age = ageOn(r.birthDate, ctx.today);
     const minor = age < 14;
+    if (minor) minors++;
     const id = newId();
     residentIds.push(id);
-    const relation = enumToJson(MemberRelationSchema, RELATION_ENUM[r.relation]) as string;
-    joinedTail.push(`"relation":"${relation}","adultOn":"${dateTurning(r.birthDate, 18)}"`);
-    return copyRow([
-      id,
-      r.name,
-      ctx.cipher.encrypt(r.idNumber, 'resident.id_number'),
-      ctx.cipher.blindIndex(r.idNumber, 'resident.id_number'),
-      maskId(r.idNumber),
-      r.mobile ? ctx.cipher.encrypt(r.mobile, 'resident.mobile') : null,
-      r.mobile ? maskMobile(r.mobile) : null,
-      r.birthDate,
-      r.sex,
-      r.relation,
-      r.relation === 'head' && age >= 18,
-      minor,
-      minor ? ctx.cipher.blindIndex(r.guardianIdNumber, 'resident.id_number') : null,
-      minor ? r.consentRef : null,
-    ]);
-  });
-  return { rows, residentIds, staged, joinedTail };
+    joinedTail.push(`"relation":"${RELATION_JSON[r.relation]}","adultOn":"${dateTurning(r.birthDate, 18)}"`);
+    staged.push(
+      copyRow([
+        id,
+        r.name,
+        ctx.cipher.encrypt(r.idNumber, 'resident.id_number'),
+        ctx.cipher.blindIndex(r.idNumber, 'resident.id_number'),
+        maskId(r.idNumber),
+        r.mobile ? ctx.cipher.encrypt(r.mobile, 'resident.mobile') : null,
+        r.mobile ? maskMobile(r.mobile) : null,
+        r.birthDate,
+        r.sex,
+        r.relation,
+        r.relation === 'head' && age >= 18,
+        minor,
+        minor ? ctx.cipher.blindIndex(r.guardianIdNumber, 'resident.id_number') : null,
+        minor ? r.consentRef : null,
+      ]),
+    );
+  }
+  return { rows, residentIds, staged, joinedTail, minors };
 }
 
 /**
@@ -478,7 +501,10 @@ async function ensureNodes(
     created.map((c) => c.id),
     { action: 'register', actor: ctx.actor, reason: 'households import' },
   );
-  for (const c of created) ctx.nodeCache.set(c.key, { id: c.id, path: c.path });
+  for (const c of created) {
+    ctx.nodeCache.set(c.key, { id: c.id, path: c.path });
+    ctx.knownHomes.add(c.id);
+  }
 }
 
 async function writeBatch(manager: EntityManager, batch: PreparedBatch, ctx: BatchContext) {
@@ -511,12 +537,15 @@ async function writeBatch(manager: EntityManager, batch: PreparedBatch, ctx: Bat
   });
   const newHouseholds: Array<{ id: string; nodeId: string; nodePath: string }> = [];
   if (wanted.size) {
-    const list = [...wanted.values()];
-    const found: Array<{ id: string; node_id: string; label: string }> = await manager.query(
-      `SELECT h.id, h.node_id, h.label FROM households h
+    const list = [...wanted.values()].filter((w) => !ctx.knownHomes.has(w.nodeId));
+    const found: Array<{ id: string; node_id: string; label: string }> =
+      list.length === 0
+        ? []
+        : await manager.query(
+            `SELECT h.id, h.node_id, h.label FROM households h
          JOIN unnest($1::uuid[], $2::text[]) AS w(node_id, label) ON h.node_id = w.node_id AND h.label = w.label`,
-      [list.map((w) => w.nodeId), list.map((w) => w.label)],
-    );
+            [list.map((w) => w.nodeId), list.map((w) => w.label)],
+          );
     for (const h of found) {
       ctx.householdCache.set(`${h.node_id}/${h.label}`, h.id);
       wanted.delete(`${h.node_id}/${h.label}`);
@@ -536,23 +565,29 @@ async function writeBatch(manager: EntityManager, batch: PreparedBatch, ctx: Bat
   }
   const householdOf = rows.map((_, i) => ctx.householdCache.get(keyOf(i))!);
   // The cache only needs households that later rows may name again; keep it bounded.
-  if (ctx.householdCache.size > 200_000) ctx.householdCache.clear();
+  if (ctx.householdCache.size > 200_000) {
+    ctx.householdCache.clear();
+    ctx.knownHomes.clear();
+  }
 
   // The residents go through a staging table; people already registered (same blind index) are skipped,
   // so re-runs are idempotent. Everything below is one statement per table.
   await manager.query(
-    `CREATE TEMP TABLE households_import_stage (${STAGE.map(([c, t]) => `${c} ${t}`).join(', ')},
-       fresh boolean NOT NULL DEFAULT false) ON COMMIT DROP`,
+    `CREATE TEMP TABLE households_import_stage (${STAGE.map(([c, t]) => `${c} ${t}`).join(', ')}) ON COMMIT DROP`,
   );
   await copyIn(
     manager,
     `households_import_stage (${STAGE.map(([c]) => c).join(', ')})`,
     batch.staged.map((line, i) => `${householdOf[i]}\t${line}`),
   );
-  // Statistics for the planner: without them it guesses the staging table's size and may scan whole tables.
-  await manager.query(`ANALYZE households_import_stage`);
-  const [freshRows] = (await manager.query(
-    `WITH ins AS (
+  // Statistics for the planner (the row count above all; the columns the statements below filter and join on):
+  // without them it guesses the staging table's size and may scan whole tables.
+  await manager.query(`ANALYZE households_import_stage (resident_id, household_id, head_adult, minor)`);
+  // Residents, their memberships and the households' first representatives in one statement. People already
+  // registered (same blind index) are skipped, so re-runs are idempotent; only those inserted ("fresh") join.
+  // The adult head represents a household that has no representative yet.
+  const freshRows = (await manager.query(
+    `WITH fresh AS (
        INSERT INTO residents (id, name, id_number_cipher, id_number_index, id_number_masked, mobile_cipher,
                               mobile_masked, birth_date, sex, created_by)
        SELECT resident_id, name, id_number_cipher, id_number_index, id_number_masked, mobile_cipher, mobile_masked,
@@ -560,33 +595,31 @@ async function writeBatch(manager: EntityManager, batch: PreparedBatch, ctx: Bat
          FROM households_import_stage
        ON CONFLICT (id_number_index) DO NOTHING
        RETURNING id
+     ), members AS (
+       INSERT INTO household_members (household_id, resident_id, relation)
+       SELECT s.household_id, s.resident_id, s.relation FROM households_import_stage s JOIN fresh f ON f.id = s.resident_id
+     ), representatives AS (
+       INSERT INTO household_representatives (household_id, resident_id, valid_from, reason, changed_by)
+       SELECT s.household_id, s.resident_id, now(), 'household head', $1
+         FROM households_import_stage s JOIN fresh f ON f.id = s.resident_id
+        WHERE s.head_adult
+          AND NOT EXISTS (SELECT 1 FROM household_representatives x WHERE x.household_id = s.household_id AND x.valid_to IS NULL)
      )
-     UPDATE households_import_stage s SET fresh = true FROM ins WHERE s.resident_id = ins.id
-     RETURNING s.resident_id`,
+     SELECT id FROM fresh`,
     [ctx.actor],
-  )) as [Array<{ resident_id: string }>, number];
-  const fresh = new Set(freshRows.map((r) => r.resident_id));
+  )) as Array<{ id: string }>;
+  const fresh = new Set(freshRows.map((r) => r.id));
   const imported = fresh.size;
-  if (imported > 0) {
-    await manager.query(
-      `INSERT INTO household_members (household_id, resident_id, relation)
-       SELECT household_id, resident_id, relation FROM households_import_stage WHERE fresh`,
-    );
-    // The adult head represents a household that has no representative yet.
-    await manager.query(
-      `INSERT INTO household_representatives (household_id, resident_id, valid_from, reason, changed_by)
-       SELECT s.household_id, s.resident_id, now(), 'household head', $1 FROM households_import_stage s
-        WHERE s.fresh AND s.head_adult
-          AND NOT EXISTS (SELECT 1 FROM household_representatives x WHERE x.household_id = s.household_id AND x.valid_to IS NULL)`,
-      [ctx.actor],
-    );
-    // PI-4: the guardian's consent for a person under 14. The guardian is registered or an adult in this file
-    // (checked in pass 1); one not written yet (later in the file, or by another writer) is found at the end.
+  if (batch.minors > 0 && imported > 0) {
+    // PI-4: the guardian's consent for a person under 14 (the fresh ones: their staged id is now a resident's).
+    // The guardian is registered or an adult in this file (checked in pass 1); one not written yet (later in the
+    // file, or by another writer) is found at the end.
     await manager.query(
       `WITH minors AS (
          SELECT s.resident_id, g.id AS guardian_id, s.guardian_index, s.consent_ref FROM households_import_stage s
+           JOIN residents me ON me.id = s.resident_id
            LEFT JOIN residents g ON g.id_number_index = s.guardian_index
-          WHERE s.fresh AND s.minor
+          WHERE s.minor
        ), consents AS (
          INSERT INTO guardian_consents (resident_id, guardian_resident_id, document_ref, recorded_by)
          SELECT resident_id, guardian_id, consent_ref, $1 FROM minors WHERE guardian_id IS NOT NULL

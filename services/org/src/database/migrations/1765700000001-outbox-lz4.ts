@@ -1,0 +1,15 @@
+import { OUTBOX_DDL_V2, OUTBOX_DDL_V2_DOWN } from '@linli/messaging';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** Outbox payloads compressed with LZ4 (see OUTBOX_DDL_V2). */
+export class OutboxLz41765700000001 implements MigrationInterface {
+  name = 'OutboxLz41765700000001';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(OUTBOX_DDL_V2);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(OUTBOX_DDL_V2_DOWN);
+  }
+}
