@@ -22,6 +22,12 @@ function nextIv(): Buffer {
   return Buffer.from(ivPool.subarray(ivAt - 12, ivAt));
 }
 
+export interface PiiCipherKeys {
+  encKey: KeyObject;
+  indexKey: KeyObject;
+  keyId: string;
+}
+
 /**
  * Encrypts personal fields (ID numbers, phone numbers) at rest with AES-256-GCM under a key that is not the
  * database's (PI-1): a stolen dump or backup shows no ID numbers. A keyed HMAC "blind index" lets the service
@@ -34,7 +40,14 @@ export class PiiCipher {
   private readonly indexKey: KeyObject;
   readonly keyId: string;
 
-  constructor(masterKeyBase64: string) {
+  /** A 32-byte master key (base64), or the keys of a cipher in another thread (see `keys`). */
+  constructor(masterKeyBase64: string | PiiCipherKeys) {
+    if (typeof masterKeyBase64 !== 'string') {
+      this.encKey = masterKeyBase64.encKey;
+      this.indexKey = masterKeyBase64.indexKey;
+      this.keyId = masterKeyBase64.keyId;
+      return;
+    }
     const master = Buffer.from(masterKeyBase64, 'base64');
     if (master.length !== 32) throw new Error('PII key must be 32 bytes, base64-encoded');
     this.encKey = createSecretKey(
@@ -68,6 +81,14 @@ export class PiiCipher {
 
   blindIndex(value: string, context: string): string {
     return createHmac('sha256', this.indexKey).update(`${context}\u0000${value}`).digest('base64url');
+  }
+
+  /**
+   * The derived keys, to build the same cipher in a worker thread: KeyObjects cross threads through
+   * postMessage / workerData without their bytes being exported, and the master key stays where it was.
+   */
+  keys(): PiiCipherKeys {
+    return { encKey: this.encKey, indexKey: this.indexKey, keyId: this.keyId };
   }
 
   static generateKey(): string {

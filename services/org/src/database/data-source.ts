@@ -20,6 +20,7 @@ import { CurrentRepresentativeIndex1765500000001 } from './migrations/1765500000
 import { DropPathGist1765500000002 } from './migrations/1765500000002-drop-path-gist.js';
 import { ParallelImportWriters1765700000000 } from './migrations/1765700000000-parallel-import-writers.js';
 import { OutboxLz41765700000001 } from './migrations/1765700000001-outbox-lz4.js';
+import { MembersLeftPartialIndex1765700000002 } from './migrations/1765700000002-members-left-partial-index.js';
 
 export const orgMigrations = [
   CreateDivisionTree1764300000000,
@@ -39,6 +40,7 @@ export const orgMigrations = [
   DropPathGist1765500000002,
   ParallelImportWriters1765700000000,
   OutboxLz41765700000001,
+  MembersLeftPartialIndex1765700000002,
 ];
 
 /** The org service's data source: database `linli_org`, used by the app and by migrate.ts. */

@@ -1,34 +1,21 @@
 import { basename } from 'node:path';
-import { setImmediate } from 'node:timers/promises';
-import { enumToJson, toJson } from '@bufbuild/protobuf';
+import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { toJson } from '@bufbuild/protobuf';
 import { TimestampSchema, timestampNow } from '@bufbuild/protobuf/wkt';
-import { HouseholdsImportedSchema, MemberRelation, MemberRelationSchema } from '@linli/contracts';
+import { HouseholdsImportedSchema } from '@linli/contracts';
 import { outboxRowTemplate } from '@linli/messaging';
 import type { Logger } from '@linli/observability';
 import { newId } from '@linli/persistence';
-import { PiiCipher, ageOn, dateTurning, maskId, maskMobile } from '@linli/privacy';
+import { ageOn, type PiiCipher } from '@linli/privacy';
 import type { DataSource, EntityManager } from 'typeorm';
 import { copyIn, copyRow } from '../database/bulk.js';
 import { idsOfPath, pathLabel } from '../nodes/node.js';
 import { NodeHistoryRepository } from '../nodes/nodes.repository.js';
-import { checkRow, missingColumns, type HouseholdRow, type RowError } from './household-row.js';
+import { checkRow, missingColumns, type RowError } from './household-row.js';
+import { STAGE, type HouseholdPlace, type PreparedBatch, type PreparedFor } from './households.prepare.js';
+import type { ReaderInput } from './households.reader.worker.js';
 import { fileSha256, readHeader, readRows } from './import-source.js';
-
-const RELATION_ENUM: Record<string, MemberRelation> = {
-  head: MemberRelation.HEAD,
-  spouse: MemberRelation.SPOUSE,
-  child: MemberRelation.CHILD,
-  parent: MemberRelation.PARENT,
-  grandchild: MemberRelation.GRANDCHILD,
-  grandparent: MemberRelation.GRANDPARENT,
-  sibling: MemberRelation.SIBLING,
-  other: MemberRelation.OTHER,
-};
-
-/** Each relation's enum name as proto3 JSON writes it. */
-const RELATION_JSON = Object.fromEntries(
-  Object.entries(RELATION_ENUM).map(([k, v]) => [k, enumToJson(MemberRelationSchema, v) as string]),
-);
 
 const MAX_REPORTED_ERRORS = 1000;
 
@@ -229,92 +216,92 @@ export async function importHouseholds(
       imported: outboxRowTemplate(HouseholdsImportedSchema, { actorSubject: options.actor ?? undefined }),
     },
   };
-  const lanes: Lane[] = resumeAfter.map((after, w) => ({
+  const lanes: Lane[] = resumeAfter.map((_, w) => ({
     w,
-    after,
     ctx: { ...base, nodeCache: new Map(), householdCache: new Map(), knownHomes: new Set() },
-    batch: [],
-    lastIndex: 0,
     pending: Promise.resolve(),
   }));
-  const laneOf = new Map<string, Lane>();
   let imported = 0;
   let skipped = 0;
   let resumedFrom = 0;
   let committed = 0;
-  let failure: unknown;
+  let stopped = false;
   let interrupted = false;
-  const flush = async (lane: Lane) => {
-    if (lane.batch.length === 0) return;
-    const prepared = await prepareBatch(lane.batch, lane.ctx);
-    lane.batch = [];
-    const upTo = lane.lastIndex;
-    await lane.pending;
-    const written = (async () => {
-      try {
-        const result = await dataSource.transaction(async (manager) => {
-          // Safe without waiting for the WAL flush: the batch and how far the file got commit together, so after
-          // a crash a re-run resumes from whichever batch is durable.
-          await manager.query(`SET LOCAL synchronous_commit = off`);
-          const r = await writeBatch(manager, prepared, lane.ctx);
-          // How far this writer got commits with the rows themselves: a re-run resumes exactly here.
-          await manager.query(
-            `UPDATE import_jobs SET writer_rows[$2] = $3, committed_rows = committed_rows + $4,
-                    imported = imported + $5, skipped = skipped + $6, updated_at = now()
-              WHERE id = $1`,
-            [jobId, lane.w + 1, upTo, prepared.rows.length, r.imported, r.skipped],
-          );
-          return r;
-        });
-        imported += result.imported;
-        skipped += result.skipped;
-        committed += prepared.rows.length;
-        options.onProgress?.('importing', resumedFrom + committed, total);
-      } catch (e) {
-        // The batch rolled back as a whole; the caches may hold ids from it.
-        lane.ctx.nodeCache.clear();
-        lane.ctx.householdCache.clear();
-        lane.ctx.knownHomes.clear();
-        failure ??= e;
-        throw e;
-      }
-    })();
-    written.catch(() => undefined); // awaited by the lane's next flush; no unhandled rejection meanwhile
-    lane.pending = written;
-  };
-  const settle = () => Promise.allSettled(lanes.map((l) => l.pending));
-  try {
-    let index = 0;
-    for await (const { line, raw } of readRows(options.file)) {
-      index++;
-      const row = checkRow(raw, line, today).row!;
-      const key = `${row.communityCode}\u0000${row.compound}`;
-      let lane = laneOf.get(key);
-      if (!lane) {
-        lane = lanes[laneOf.size % lanes.length];
-        laneOf.set(key, lane);
-      }
-      if (index <= lane.after) {
-        resumedFrom++;
-        continue;
-      }
-      lane.batch.push(row);
-      lane.lastIndex = index;
-      if (lane.batch.length >= batchSize) {
-        if (failure) break;
-        if (options.signal?.aborted) {
-          interrupted = true;
-          throw new Error('import interrupted; it resumes from the last committed batches');
-        }
-        await flush(lane);
-      }
+  const write = async (lane: Lane, prepared: PreparedBatch, upTo: number) => {
+    if (stopped) return;
+    try {
+      const result = await dataSource.transaction(async (manager) => {
+        // Safe without waiting for the WAL flush: the batch and how far the file got commit together, so after
+        // a crash a re-run resumes from whichever batch is durable.
+        await manager.query(`SET LOCAL synchronous_commit = off`);
+        const r = await writeBatch(manager, prepared, lane.ctx);
+        // How far this writer got commits with the rows themselves: a re-run resumes exactly here.
+        await manager.query(
+          `UPDATE import_jobs SET writer_rows[$2] = $3, committed_rows = committed_rows + $4,
+                  imported = imported + $5, skipped = skipped + $6, updated_at = now()
+            WHERE id = $1`,
+          [jobId, lane.w + 1, upTo, prepared.places.length, r.imported, r.skipped],
+        );
+        return r;
+      });
+      imported += result.imported;
+      skipped += result.skipped;
+      committed += prepared.places.length;
+      options.onProgress?.('importing', resumedFrom + committed, total);
+    } catch (e) {
+      // The batch rolled back as a whole; the caches may hold ids from it.
+      lane.ctx.nodeCache.clear();
+      lane.ctx.householdCache.clear();
+      lane.ctx.knownHomes.clear();
+      throw e;
     }
-    if (!failure) for (const lane of lanes) await flush(lane);
-    await Promise.all(lanes.map((l) => l.pending));
-    if (failure) throw failure;
+  };
+  // The file is read, encrypted and laid out in a worker thread; this thread only drives the connections.
+  const reader = new Worker(readerUrl(), {
+    workerData: {
+      file: options.file,
+      today,
+      batchSize,
+      resumeAfter,
+      keys: cipher.keys(),
+    } satisfies ReaderInput,
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let ended = false;
+      const fail = (e: unknown) => {
+        stopped = true;
+        reject(e);
+      };
+      reader.on('message', (m: ReaderMessage) => {
+        resumedFrom = m.resumedFrom;
+        if (m.kind === 'end') {
+          ended = true;
+          Promise.all(lanes.map((l) => l.pending)).then(() => resolve(), fail);
+          return;
+        }
+        const lane = lanes[m.lane];
+        lane.pending = lane.pending.then(async () => {
+          await write(lane, m.batch, m.upTo);
+          if (!stopped) reader.postMessage({ credit: m.lane });
+        });
+        lane.pending.catch(fail);
+        if (options.signal?.aborted && !stopped) {
+          interrupted = true;
+          fail(new Error('import interrupted; it resumes from the last committed batches'));
+        }
+      });
+      reader.on('error', fail);
+      reader.on('exit', (code) => {
+        if (!ended) fail(new Error(`the import's reader thread stopped (exit code ${code})`));
+      });
+    });
     await recordPendingConsents(dataSource, jobId, options.actor ?? null);
   } catch (e) {
-    await settle();
+    stopped = true;
+    await reader.terminate();
+    // Batches being written finish (and commit with their progress); those not started are dropped.
+    await Promise.allSettled(lanes.map((l) => l.pending));
     // An interrupted job stays 'importing': the service picks it up again when it starts.
     if (!interrupted)
       await dataSource.query(`UPDATE import_jobs SET status = 'failed', updated_at = now() WHERE id = $1`, [
@@ -354,13 +341,18 @@ export async function importHouseholds(
 /** One writer: its connection's batches, in order, and the compounds it owns. */
 interface Lane {
   w: number;
-  /** Rows up to here that this writer owns were committed by an earlier run. */
-  after: number;
   ctx: BatchContext;
-  batch: HouseholdRow[];
-  /** The file row index of the last row in `batch`. */
-  lastIndex: number;
+  /** The lane's last batch written (each lane writes its batches one after the other). */
   pending: Promise<void>;
+}
+
+type ReaderMessage =
+  ({ kind: 'batch'; resumedFrom: number } & PreparedFor) | { kind: 'end'; resumedFrom: number };
+
+/** The reader thread's script: its compiled sibling (under Jest, which runs the sources, the built one). */
+function readerUrl(): URL {
+  const url = new URL('./households.reader.worker.js', import.meta.url);
+  return existsSync(url) ? url : new URL(url.href.replace('/src/imports/', '/dist/imports/'));
 }
 
 interface BatchContext {
@@ -378,75 +370,6 @@ interface BatchContext {
   actor: string | null;
   today: string;
   outbox: { imported: ReturnType<typeof outboxRowTemplate> };
-}
-
-/** A batch read, checked, encrypted and laid out for COPY: everything but where each household lives. */
-interface PreparedBatch {
-  rows: HouseholdRow[];
-  residentIds: string[];
-  /** Per row, the COPY columns after household_id (STAGE_COLUMNS). */
-  staged: string[];
-  /** Per row, the tail of its resident_joined payload (relation and adultOn as proto3 JSON). */
-  joinedTail: string[];
-  /** People under 14 in the batch (their guardians' consents, PI-4). */
-  minors: number;
-}
-
-const STAGE = [
-  ['household_id', 'uuid'],
-  ['resident_id', 'uuid'],
-  ['name', 'text'],
-  ['id_number_cipher', 'text'],
-  ['id_number_index', 'text'],
-  ['id_number_masked', 'text'],
-  ['mobile_cipher', 'text'],
-  ['mobile_masked', 'text'],
-  ['birth_date', 'date'],
-  ['sex', 'text'],
-  ['relation', 'text'],
-  ['head_adult', 'boolean'],
-  ['minor', 'boolean'],
-  ['guardian_index', 'text'],
-  ['consent_ref', 'text'],
-] as const;
-
-/** Rows prepared between two turns of the event loop, so the writers' connections are served meanwhile. */
-const PREPARE_SLICE = 250;
-
-async function prepareBatch(rows: HouseholdRow[], ctx: BatchContext): Promise<PreparedBatch> {
-  const residentIds: string[] = [];
-  const joinedTail: string[] = [];
-  const staged: string[] = [];
-  let minors = 0;
-  for (let i = 0; i < rows.length; i++) {
-    if (i > 0 && i % PREPARE_SLICE === 0) await setImmediate();
-    const r = rows[i];
-    const age = ageOn(r.birthDate, ctx.today);
-    const minor = age < 14;
-    if (minor) minors++;
-    const id = newId();
-    residentIds.push(id);
-    joinedTail.push(`"relation":"${RELATION_JSON[r.relation]}","adultOn":"${dateTurning(r.birthDate, 18)}"`);
-    staged.push(
-      copyRow([
-        id,
-        r.name,
-        ctx.cipher.encrypt(r.idNumber, 'resident.id_number'),
-        ctx.cipher.blindIndex(r.idNumber, 'resident.id_number'),
-        maskId(r.idNumber),
-        r.mobile ? ctx.cipher.encrypt(r.mobile, 'resident.mobile') : null,
-        r.mobile ? maskMobile(r.mobile) : null,
-        r.birthDate,
-        r.sex,
-        r.relation,
-        r.relation === 'head' && age >= 18,
-        minor,
-        minor ? ctx.cipher.blindIndex(r.guardianIdNumber, 'resident.id_number') : null,
-        minor ? r.consentRef : null,
-      ]),
-    );
-  }
-  return { rows, residentIds, staged, joinedTail, minors };
 }
 
 /**
@@ -508,16 +431,16 @@ async function ensureNodes(
 }
 
 async function writeBatch(manager: EntityManager, batch: PreparedBatch, ctx: BatchContext) {
-  const rows = batch.rows;
+  const rows = batch.places;
   // Where each row's household lives: compounds and buildings found or created for the whole batch …
-  const communityOf = (r: HouseholdRow) => ctx.communities.get(r.communityCode)!;
+  const communityOf = (r: HouseholdPlace) => ctx.communities.get(r.communityCode)!;
   await ensureNodes(
     manager,
     ctx,
     'compound',
     rows.map((r) => ({ parent: communityOf(r), name: r.compound })),
   );
-  const compoundOf = (r: HouseholdRow) => ctx.nodeCache.get(`${communityOf(r).id}/compound/${r.compound}`)!;
+  const compoundOf = (r: HouseholdPlace) => ctx.nodeCache.get(`${communityOf(r).id}/compound/${r.compound}`)!;
   await ensureNodes(
     manager,
     ctx,

@@ -154,7 +154,7 @@ export async function runRetention(
 /** Residents with no current household whose last membership ended before the cutoff. */
 const LEFT_BEFORE = `
   NOT EXISTS (SELECT 1 FROM household_members c WHERE c.resident_id = r.id AND c.left_at IS NULL)
-  AND (SELECT max(m.left_at) FROM household_members m WHERE m.resident_id = r.id) < $1`;
+  AND (SELECT max(m.left_at) FROM household_members m WHERE m.resident_id = r.id AND m.left_at IS NOT NULL) < $1`;
 
 const APPLY: Record<RetentionCategory, (m: EntityManager, cutoff: Date, limit: number) => Promise<number>> = {
   async resident_identifiers(manager, cutoff, limit) {
