@@ -931,9 +931,12 @@ describe('governance: meetings, committees and elections (real PostgreSQL + NATS
     );
     const batch = create(HouseholdsImportedSchema, {
       jobId: newId(),
-      households: [
-        { householdId: h1, nodeId: f.tree.siblingCompound, nodePath: f.pathOf(f.tree.siblingCompound) },
-        { householdId: h2, nodeId: f.tree.siblingCompound, nodePath: f.pathOf(f.tree.siblingCompound) },
+      places: [
+        {
+          nodeId: f.tree.siblingCompound,
+          nodePath: f.pathOf(f.tree.siblingCompound),
+          householdIds: [h1, h2],
+        },
       ],
       residents: [
         { householdId: h1, residentId: head, relation: MemberRelation.HEAD, adultOn: '1990-02-02' },

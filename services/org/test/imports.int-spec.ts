@@ -102,10 +102,18 @@ describe('bulk households import from CSV and Excel (real PostgreSQL)', () => {
     expect(joined.map((r) => r.relation).sort()).toEqual(
       [MemberRelation.HEAD, MemberRelation.HEAD, MemberRelation.HEAD, MemberRelation.CHILD].sort(),
     );
-    const registered = batches.flatMap((b) => b.households);
+    const places = batches.flatMap((b) => b.places);
+    const registered = places.flatMap((p) => p.householdIds);
     expect(registered).toHaveLength(3);
-    expect(new Set(joined.map((r) => r.householdId))).toEqual(new Set(registered.map((h) => h.householdId)));
-    for (const h of registered) expect(h.nodePath.at(-1)).toBe(h.nodeId);
+    expect(new Set(joined.map((r) => r.householdId))).toEqual(new Set(registered));
+    for (const p of places) expect(p.nodePath.at(-1)).toBe(p.nodeId);
+    // 1-101 lives in 锦江苑's 1栋, 门卫室 in 锦江苑 itself, 3-2 in 关口小区: three places, each household at its own.
+    const [located] = await ds().query(
+      `SELECT count(*)::int AS n FROM households h
+        JOIN unnest($1::uuid[], $2::uuid[]) AS e(household_id, node_id) ON e.household_id = h.id AND e.node_id = h.node_id`,
+      [places.flatMap((p) => p.householdIds), places.flatMap((p) => p.householdIds.map(() => p.nodeId))],
+    );
+    expect(located.n).toBe(3);
     expect(JSON.stringify(events)).not.toContain(parent);
     const again = await run(file);
     expect(again).toMatchObject({ status: 'completed', imported: 0, skipped: 4 });

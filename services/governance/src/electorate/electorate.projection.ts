@@ -103,7 +103,9 @@ export class ElectorateProjection implements OnModuleInit {
       const when = at(e.occurredAt);
       await locate(
         m,
-        e.households.map((h) => [h.householdId, h.nodeId, h.nodePath]),
+        e.places.flatMap((p) =>
+          p.householdIds.map((id): [string, string, string[]] => [id, p.nodeId, p.nodePath]),
+        ),
         when,
       );
       await join(m, e.residents, when);

@@ -7,7 +7,7 @@ import { HouseholdsImportedSchema } from '@linli/contracts';
 import { outboxRowTemplate } from '@linli/messaging';
 import type { Logger } from '@linli/observability';
 import { newId } from '@linli/persistence';
-import { ageOn, type PiiCipher } from '@linli/privacy';
+import { ageOn, parseResidentId, type PiiCipher } from '@linli/privacy';
 import type { DataSource, EntityManager } from 'typeorm';
 import { copyIn, copyRow } from '../database/bulk.js';
 import { idsOfPath, pathLabel } from '../nodes/node.js';
@@ -104,8 +104,8 @@ export async function importHouseholds(
     reason: 'required column is missing',
   }));
   let total = 0;
+  // Each person's first line (one entry per row: a million-household file holds two million).
   const seenIds = new Map<string, number>();
-  const adultsInFile = new Set<string>();
   const guardians: Array<{ line: number; id: string }> = [];
   const communityLines = new Map<string, number[]>();
   if (missing.length === 0) {
@@ -122,7 +122,6 @@ export async function importHouseholds(
             reason: `the same person is already on line ${firstLine}`,
           });
         else seenIds.set(row.idNumber, line);
-        if (ageOn(row.birthDate, today) >= 18) adultsInFile.add(row.idNumber);
         if (row.guardianIdNumber) guardians.push({ line, id: row.guardianIdNumber });
         const lines = communityLines.get(row.communityCode) ?? [];
         if (lines.length < 5) lines.push(line);
@@ -150,7 +149,12 @@ export async function importHouseholds(
       }
     }
   }
-  const outsideGuardians = guardians.filter((g) => !adultsInFile.has(g.id));
+  // The birth date is in the ID number itself: a guardian in the file is an adult in it by their ID alone.
+  const adultInFile = (id: string) => {
+    const birth = seenIds.has(id) ? parseResidentId(id)?.birthDate : undefined;
+    return birth !== undefined && ageOn(birth, today) >= 18;
+  };
+  const outsideGuardians = guardians.filter((g) => !adultInFile(g.id));
   if (outsideGuardians.length) {
     const indexes = outsideGuardians.map((g) => cipher.blindIndex(g.id, 'resident.id_number'));
     const found = new Set(
@@ -565,7 +569,7 @@ const RESIDENTS_PER_EVENT = 1000;
 
 /**
  * The batch's evt.org.v1.households_imported events as outbox COPY rows: each with up to RESIDENTS_PER_EVENT
- * residents who joined and the new households among theirs. Proto3 JSON exactly as toJson writes it (fields in
+ * residents who joined and the new households among theirs, by place. Proto3 JSON exactly as toJson writes it (fields in
  * number order, empty lists left out; every value is an id, an enum name or a date, so nothing needs escaping).
  */
 function importedEvents(
@@ -579,26 +583,33 @@ function importedEvents(
   const occurredAt = toJson(TimestampSchema, timestampNow()) as string;
   const unsent = new Map(newHouseholds.map((h) => [h.id, h]));
   const events: string[] = [];
-  let households: string[] = [];
+  // This event's new households by the node they live at (insertion order: the order they were first named).
+  let places = new Map<string, { nodePath: string; householdIds: string[] }>();
   let residents: string[] = [];
   const emit = () => {
-    if (households.length === 0 && residents.length === 0) return;
+    if (places.size === 0 && residents.length === 0) return;
     const eventId = newId();
+    const placeJson = [...places].map(([nodeId, p]) => {
+      const path = idsOfPath(p.nodePath)
+        .map((id) => `"${id}"`)
+        .join(',');
+      const ids = p.householdIds.map((id) => `"${id}"`).join(',');
+      return `{"nodeId":"${nodeId}","nodePath":[${path}],"householdIds":[${ids}]}`;
+    });
     const lists = [
-      households.length ? `"households":[${households.join(',')}]` : '',
+      placeJson.length ? `"places":[${placeJson.join(',')}]` : '',
       residents.length ? `"residents":[${residents.join(',')}]` : '',
     ].filter(Boolean);
     const payload = `{"jobId":"${ctx.jobId}",${lists.join(',')},"occurredAt":"${occurredAt}"}`;
     events.push(copyRow([eventId, template.subject, template.type, template.headers(eventId), payload]));
-    households = [];
+    places = new Map();
     residents = [];
   };
   const household = (h: { id: string; nodeId: string; nodePath: string }) => {
     unsent.delete(h.id);
-    const path = idsOfPath(h.nodePath)
-      .map((id) => `"${id}"`)
-      .join(',');
-    households.push(`{"householdId":"${h.id}","nodeId":"${h.nodeId}","nodePath":[${path}]}`);
+    const place = places.get(h.nodeId);
+    if (place) place.householdIds.push(h.id);
+    else places.set(h.nodeId, { nodePath: h.nodePath, householdIds: [h.id] });
   };
   batch.residentIds.forEach((id, i) => {
     if (!fresh.has(id)) return;

@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linli/org/v1/events.proto.
  */
 export const file_linli_org_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChlsaW5saS9vcmcvdjEvZXZlbnRzLnByb3RvEgxsaW5saS5vcmcudjEi/AEKDk5vZGVSZWdpc3RlcmVkEg8KB25vZGVfaWQYASABKAkSJAoEa2luZBgCIAEoDjIWLmxpbmxpLm9yZy52MS5Ob2RlS2luZBIMCgRuYW1lGAMgASgJEgwKBGNvZGUYBCABKAkSEQoJcGFyZW50X2lkGAUgASgJEigKCWFuY2VzdG9ycxgGIAMoCzIVLmxpbmxpLm9yZy52MS5Ob2RlUmVmEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChFhZ2dyZWdhdGVfdmVyc2lvbhgIIAEoAxIOCgZzb3VyY2UYCSABKAkixgEKC1JvbGVHcmFudGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIRCglub2RlX3BhdGgYBSADKAkSLwoLb2NjdXJyZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmdyYW50ZWRfYnkYByABKAkiswEKC1JvbGVSZXZva2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcmV2b2tlZF9ieRgGIAEoCSKOAQoLTm9kZVJlbmFtZWQSDwoHbm9kZV9pZBgBIAEoCRIQCghvbGRfbmFtZRgCIAEoCRIQCghuZXdfbmFtZRgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBSABKAMiwAEKCU5vZGVNb3ZlZBIPCgdub2RlX2lkGAEgASgJEhUKDW9sZF9wYXJlbnRfaWQYAiABKAkSFQoNbmV3X3BhcmVudF9pZBgDIAEoCRIoCglhbmNlc3RvcnMYBCADKAsyFS5saW5saS5vcmcudjEuTm9kZVJlZhIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBiABKAMiagoLTm9kZVJldGlyZWQSDwoHbm9kZV9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YAyABKAMigAEKE0hvdXNlaG9sZFJlZ2lzdGVyZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEg8KB25vZGVfaWQYAiABKAkSEQoJbm9kZV9wYXRoGAMgAygJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKuAQoOUmVzaWRlbnRKb2luZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEhMKC3Jlc2lkZW50X2lkGAIgASgJEi4KCHJlbGF0aW9uGAMgASgOMhwubGlubGkub3JnLnYxLk1lbWJlclJlbGF0aW9uEhAKCGFkdWx0X29uGAQgASgJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCK9AQoSSG91c2Vob2xkc0ltcG9ydGVkEg4KBmpvYl9pZBgBIAEoCRI1Cgpob3VzZWhvbGRzGAIgAygLMiEubGlubGkub3JnLnYxLkhvdXNlaG9sZFJlZ2lzdGVyZWQSLwoJcmVzaWRlbnRzGAMgAygLMhwubGlubGkub3JnLnYxLlJlc2lkZW50Sm9pbmVkEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKaAQoeSG91c2Vob2xkUmVwcmVzZW50YXRpdmVDaGFuZ2VkEhQKDGhvdXNlaG9sZF9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIcChRwcmV2aW91c19yZXNpZGVudF9pZBgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAirwEKFk9yZ2FuaXNhdGlvblJlZ2lzdGVyZWQSFwoPb3JnYW5pc2F0aW9uX2lkGAEgASgJEg8KB25vZGVfaWQYAiABKAkSLAoEdHlwZRgDIAEoDjIeLmxpbmxpLm9yZy52MS5PcmdhbmlzYXRpb25UeXBlEgwKBG5hbWUYBCABKAkSLwoLb2NjdXJyZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIsEBChFNZW1iZXJzaGlwU3RhcnRlZBIVCg1tZW1iZXJzaGlwX2lkGAEgASgJEhcKD29yZ2FuaXNhdGlvbl9pZBgCIAEoCRITCgtyZXNpZGVudF9pZBgDIAEoCRIQCghwb3NpdGlvbhgEIAEoCRISCgp0ZXJtX3N0YXJ0GAUgASgJEhAKCHRlcm1fZW5kGAYgASgJEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKHAQoPTWVtYmVyc2hpcEVuZGVkEhUKDW1lbWJlcnNoaXBfaWQYASABKAkSFwoPb3JnYW5pc2F0aW9uX2lkGAIgASgJEhMKC3Jlc2lkZW50X2lkGAMgASgJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKbAQoYTWFuYWdpbmdBdXRob3JpdHlDaGFuZ2VkEg8KB25vZGVfaWQYASABKAkSGQoRYXV0aG9yaXR5X25vZGVfaWQYAiABKAkSIgoacHJldmlvdXNfYXV0aG9yaXR5X25vZGVfaWQYAyABKAkSLwoLb2NjdXJyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIswBChVEd2VsbGluZ093bmVyc0NoYW5nZWQSEwoLZHdlbGxpbmdfaWQYASABKAkSDwoHbm9kZV9pZBgCIAEoCRIVCg1hcmVhX2NlbnRpX20yGAMgASgDEhYKDmRldmVsb3Blcl9oZWxkGAQgASgIEhoKEm93bmVyX3Jlc2lkZW50X2lkcxgFIAMoCRIvCgtvY2N1cnJlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJbm9kZV9wYXRoGAcgAygJIpQBCg5Ib3VzZWhvbGRNb3ZlZBIUCgxob3VzZWhvbGRfaWQYASABKAkSEwoLb2xkX25vZGVfaWQYAiABKAkSEwoLbmV3X25vZGVfaWQYAyABKAkSEQoJbm9kZV9wYXRoGAQgAygJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKGAQoMUmVzaWRlbnRMZWZ0EhQKDGhvdXNlaG9sZF9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIaChJ3YXNfcmVwcmVzZW50YXRpdmUYAyABKAgSLwoLb2NjdXJyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIogBChVSZXNpZGVudEFjY291bnRMaW5rZWQSEwoLcmVzaWRlbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRIYChBwcmV2aW91c19zdWJqZWN0GAMgASgJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcGIGcHJvdG8z", [file_google_protobuf_timestamp, file_linli_org_v1_access, file_linli_org_v1_households, file_linli_org_v1_nodes, file_linli_org_v1_organisations]);
+  fileDesc("ChlsaW5saS9vcmcvdjEvZXZlbnRzLnByb3RvEgxsaW5saS5vcmcudjEi/AEKDk5vZGVSZWdpc3RlcmVkEg8KB25vZGVfaWQYASABKAkSJAoEa2luZBgCIAEoDjIWLmxpbmxpLm9yZy52MS5Ob2RlS2luZBIMCgRuYW1lGAMgASgJEgwKBGNvZGUYBCABKAkSEQoJcGFyZW50X2lkGAUgASgJEigKCWFuY2VzdG9ycxgGIAMoCzIVLmxpbmxpLm9yZy52MS5Ob2RlUmVmEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChFhZ2dyZWdhdGVfdmVyc2lvbhgIIAEoAxIOCgZzb3VyY2UYCSABKAkixgEKC1JvbGVHcmFudGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIRCglub2RlX3BhdGgYBSADKAkSLwoLb2NjdXJyZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmdyYW50ZWRfYnkYByABKAkiswEKC1JvbGVSZXZva2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRImCgRyb2xlGAMgASgOMhgubGlubGkub3JnLnYxLlNjb3BlZFJvbGUSDwoHbm9kZV9pZBgEIAEoCRIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcmV2b2tlZF9ieRgGIAEoCSKOAQoLTm9kZVJlbmFtZWQSDwoHbm9kZV9pZBgBIAEoCRIQCghvbGRfbmFtZRgCIAEoCRIQCghuZXdfbmFtZRgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBSABKAMiwAEKCU5vZGVNb3ZlZBIPCgdub2RlX2lkGAEgASgJEhUKDW9sZF9wYXJlbnRfaWQYAiABKAkSFQoNbmV3X3BhcmVudF9pZBgDIAEoCRIoCglhbmNlc3RvcnMYBCADKAsyFS5saW5saS5vcmcudjEuTm9kZVJlZhIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YBiABKAMiagoLTm9kZVJldGlyZWQSDwoHbm9kZV9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYWdncmVnYXRlX3ZlcnNpb24YAyABKAMigAEKE0hvdXNlaG9sZFJlZ2lzdGVyZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEg8KB25vZGVfaWQYAiABKAkSEQoJbm9kZV9wYXRoGAMgAygJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKuAQoOUmVzaWRlbnRKb2luZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEhMKC3Jlc2lkZW50X2lkGAIgASgJEi4KCHJlbGF0aW9uGAMgASgOMhwubGlubGkub3JnLnYxLk1lbWJlclJlbGF0aW9uEhAKCGFkdWx0X29uGAQgASgJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKzAQoSSG91c2Vob2xkc0ltcG9ydGVkEg4KBmpvYl9pZBgBIAEoCRIrCgZwbGFjZXMYAiADKAsyGy5saW5saS5vcmcudjEuSW1wb3J0ZWRQbGFjZRIvCglyZXNpZGVudHMYAyADKAsyHC5saW5saS5vcmcudjEuUmVzaWRlbnRKb2luZWQSLwoLb2NjdXJyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkoKDUltcG9ydGVkUGxhY2USDwoHbm9kZV9pZBgBIAEoCRIRCglub2RlX3BhdGgYAiADKAkSFQoNaG91c2Vob2xkX2lkcxgDIAMoCSKaAQoeSG91c2Vob2xkUmVwcmVzZW50YXRpdmVDaGFuZ2VkEhQKDGhvdXNlaG9sZF9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIcChRwcmV2aW91c19yZXNpZGVudF9pZBgDIAEoCRIvCgtvY2N1cnJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAirwEKFk9yZ2FuaXNhdGlvblJlZ2lzdGVyZWQSFwoPb3JnYW5pc2F0aW9uX2lkGAEgASgJEg8KB25vZGVfaWQYAiABKAkSLAoEdHlwZRgDIAEoDjIeLmxpbmxpLm9yZy52MS5PcmdhbmlzYXRpb25UeXBlEgwKBG5hbWUYBCABKAkSLwoLb2NjdXJyZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIsEBChFNZW1iZXJzaGlwU3RhcnRlZBIVCg1tZW1iZXJzaGlwX2lkGAEgASgJEhcKD29yZ2FuaXNhdGlvbl9pZBgCIAEoCRITCgtyZXNpZGVudF9pZBgDIAEoCRIQCghwb3NpdGlvbhgEIAEoCRISCgp0ZXJtX3N0YXJ0GAUgASgJEhAKCHRlcm1fZW5kGAYgASgJEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKHAQoPTWVtYmVyc2hpcEVuZGVkEhUKDW1lbWJlcnNoaXBfaWQYASABKAkSFwoPb3JnYW5pc2F0aW9uX2lkGAIgASgJEhMKC3Jlc2lkZW50X2lkGAMgASgJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKbAQoYTWFuYWdpbmdBdXRob3JpdHlDaGFuZ2VkEg8KB25vZGVfaWQYASABKAkSGQoRYXV0aG9yaXR5X25vZGVfaWQYAiABKAkSIgoacHJldmlvdXNfYXV0aG9yaXR5X25vZGVfaWQYAyABKAkSLwoLb2NjdXJyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIswBChVEd2VsbGluZ093bmVyc0NoYW5nZWQSEwoLZHdlbGxpbmdfaWQYASABKAkSDwoHbm9kZV9pZBgCIAEoCRIVCg1hcmVhX2NlbnRpX20yGAMgASgDEhYKDmRldmVsb3Blcl9oZWxkGAQgASgIEhoKEm93bmVyX3Jlc2lkZW50X2lkcxgFIAMoCRIvCgtvY2N1cnJlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJbm9kZV9wYXRoGAcgAygJIpQBCg5Ib3VzZWhvbGRNb3ZlZBIUCgxob3VzZWhvbGRfaWQYASABKAkSEwoLb2xkX25vZGVfaWQYAiABKAkSEwoLbmV3X25vZGVfaWQYAyABKAkSEQoJbm9kZV9wYXRoGAQgAygJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKGAQoMUmVzaWRlbnRMZWZ0EhQKDGhvdXNlaG9sZF9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIaChJ3YXNfcmVwcmVzZW50YXRpdmUYAyABKAgSLwoLb2NjdXJyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIogBChVSZXNpZGVudEFjY291bnRMaW5rZWQSEwoLcmVzaWRlbnRfaWQYASABKAkSDwoHc3ViamVjdBgCIAEoCRIYChBwcmV2aW91c19zdWJqZWN0GAMgASgJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcGIGcHJvdG8z", [file_google_protobuf_timestamp, file_linli_org_v1_access, file_linli_org_v1_households, file_linli_org_v1_nodes, file_linli_org_v1_organisations]);
 
 /**
  * NodeRegistered: a node was added to the tree, by an import or by an operator.
@@ -671,9 +671,10 @@ export const ResidentJoinedSchema: GenMessage<ResidentJoined, {jsonType: Residen
 /**
  * HouseholdsImported: part of one batch of a bulk import, as one event instead of a household_registered per
  * household and a resident_joined per resident (a million-household import would otherwise put three million
- * rows in the outbox). Consumers apply each entry exactly as they apply those events; the entries leave their
- * own occurred_at unset and take this event's. At most 1,000 residents per event, with the households they
- * joined that the import registered. Subject: evt.org.v1.households_imported.
+ * rows in the outbox). Consumers apply it as they apply those events: each household in `places` as registered
+ * at that place, each entry of `residents` as joined; the entries leave their own occurred_at unset and take
+ * this event's. At most 1,000 residents per event, with the households the import registered for them.
+ * Subject: evt.org.v1.households_imported.
  *
  * @generated from message linli.org.v1.HouseholdsImported
  */
@@ -684,9 +685,11 @@ export type HouseholdsImported = Message<"linli.org.v1.HouseholdsImported"> & {
   jobId: string;
 
   /**
-   * @generated from field: repeated linli.org.v1.HouseholdRegistered households = 2;
+   * The households registered, grouped by the node they live at (the path is written once per node).
+   *
+   * @generated from field: repeated linli.org.v1.ImportedPlace places = 2;
    */
-  households: HouseholdRegistered[];
+  places: ImportedPlace[];
 
   /**
    * @generated from field: repeated linli.org.v1.ResidentJoined residents = 3;
@@ -702,9 +705,10 @@ export type HouseholdsImported = Message<"linli.org.v1.HouseholdsImported"> & {
 /**
  * HouseholdsImported: part of one batch of a bulk import, as one event instead of a household_registered per
  * household and a resident_joined per resident (a million-household import would otherwise put three million
- * rows in the outbox). Consumers apply each entry exactly as they apply those events; the entries leave their
- * own occurred_at unset and take this event's. At most 1,000 residents per event, with the households they
- * joined that the import registered. Subject: evt.org.v1.households_imported.
+ * rows in the outbox). Consumers apply it as they apply those events: each household in `places` as registered
+ * at that place, each entry of `residents` as joined; the entries leave their own occurred_at unset and take
+ * this event's. At most 1,000 residents per event, with the households the import registered for them.
+ * Subject: evt.org.v1.households_imported.
  *
  * @generated from message linli.org.v1.HouseholdsImported
  */
@@ -715,9 +719,11 @@ export type HouseholdsImportedJson = {
   jobId?: string;
 
   /**
-   * @generated from field: repeated linli.org.v1.HouseholdRegistered households = 2;
+   * The households registered, grouped by the node they live at (the path is written once per node).
+   *
+   * @generated from field: repeated linli.org.v1.ImportedPlace places = 2;
    */
-  households?: HouseholdRegisteredJson[];
+  places?: ImportedPlaceJson[];
 
   /**
    * @generated from field: repeated linli.org.v1.ResidentJoined residents = 3;
@@ -736,6 +742,61 @@ export type HouseholdsImportedJson = {
  */
 export const HouseholdsImportedSchema: GenMessage<HouseholdsImported, {jsonType: HouseholdsImportedJson}> = /*@__PURE__*/
   messageDesc(file_linli_org_v1_events, 8);
+
+/**
+ * Households a bulk import registered at one node.
+ *
+ * @generated from message linli.org.v1.ImportedPlace
+ */
+export type ImportedPlace = Message<"linli.org.v1.ImportedPlace"> & {
+  /**
+   * @generated from field: string node_id = 1;
+   */
+  nodeId: string;
+
+  /**
+   * Ids from the root down to node_id.
+   *
+   * @generated from field: repeated string node_path = 2;
+   */
+  nodePath: string[];
+
+  /**
+   * @generated from field: repeated string household_ids = 3;
+   */
+  householdIds: string[];
+};
+
+/**
+ * Households a bulk import registered at one node.
+ *
+ * @generated from message linli.org.v1.ImportedPlace
+ */
+export type ImportedPlaceJson = {
+  /**
+   * @generated from field: string node_id = 1;
+   */
+  nodeId?: string;
+
+  /**
+   * Ids from the root down to node_id.
+   *
+   * @generated from field: repeated string node_path = 2;
+   */
+  nodePath?: string[];
+
+  /**
+   * @generated from field: repeated string household_ids = 3;
+   */
+  householdIds?: string[];
+};
+
+/**
+ * Describes the message linli.org.v1.ImportedPlace.
+ * Use `create(ImportedPlaceSchema)` to create a new message.
+ */
+export const ImportedPlaceSchema: GenMessage<ImportedPlace, {jsonType: ImportedPlaceJson}> = /*@__PURE__*/
+  messageDesc(file_linli_org_v1_events, 9);
 
 /**
  * HouseholdRepresentativeChanged. Subject: evt.org.v1.household_representative_changed.
@@ -796,7 +857,7 @@ export type HouseholdRepresentativeChangedJson = {
  * Use `create(HouseholdRepresentativeChangedSchema)` to create a new message.
  */
 export const HouseholdRepresentativeChangedSchema: GenMessage<HouseholdRepresentativeChanged, {jsonType: HouseholdRepresentativeChangedJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 9);
+  messageDesc(file_linli_org_v1_events, 10);
 
 /**
  * OrganisationRegistered. Subject: evt.org.v1.organisation_registered.
@@ -867,7 +928,7 @@ export type OrganisationRegisteredJson = {
  * Use `create(OrganisationRegisteredSchema)` to create a new message.
  */
 export const OrganisationRegisteredSchema: GenMessage<OrganisationRegistered, {jsonType: OrganisationRegisteredJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 10);
+  messageDesc(file_linli_org_v1_events, 11);
 
 /**
  * MembershipStarted: a resident holds a position in an organisation for a term. Subject: evt.org.v1.membership_started.
@@ -958,7 +1019,7 @@ export type MembershipStartedJson = {
  * Use `create(MembershipStartedSchema)` to create a new message.
  */
 export const MembershipStartedSchema: GenMessage<MembershipStarted, {jsonType: MembershipStartedJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 11);
+  messageDesc(file_linli_org_v1_events, 12);
 
 /**
  * MembershipEnded. Subject: evt.org.v1.membership_ended.
@@ -1019,7 +1080,7 @@ export type MembershipEndedJson = {
  * Use `create(MembershipEndedSchema)` to create a new message.
  */
 export const MembershipEndedSchema: GenMessage<MembershipEnded, {jsonType: MembershipEndedJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 12);
+  messageDesc(file_linli_org_v1_events, 13);
 
 /**
  * ManagingAuthorityChanged: who administers a street from now on (statistical parent unchanged).
@@ -1082,7 +1143,7 @@ export type ManagingAuthorityChangedJson = {
  * Use `create(ManagingAuthorityChangedSchema)` to create a new message.
  */
 export const ManagingAuthorityChangedSchema: GenMessage<ManagingAuthorityChanged, {jsonType: ManagingAuthorityChangedJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 13);
+  messageDesc(file_linli_org_v1_events, 14);
 
 /**
  * DwellingOwnersChanged: a dwelling's owners from occurred_at on (with its area, for owners' votes). Also sent when
@@ -1181,7 +1242,7 @@ export type DwellingOwnersChangedJson = {
  * Use `create(DwellingOwnersChangedSchema)` to create a new message.
  */
 export const DwellingOwnersChangedSchema: GenMessage<DwellingOwnersChanged, {jsonType: DwellingOwnersChangedJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 14);
+  messageDesc(file_linli_org_v1_events, 15);
 
 /**
  * HouseholdMoved: the household lives at another node from occurred_at on. Subject: evt.org.v1.household_moved.
@@ -1256,7 +1317,7 @@ export type HouseholdMovedJson = {
  * Use `create(HouseholdMovedSchema)` to create a new message.
  */
 export const HouseholdMovedSchema: GenMessage<HouseholdMoved, {jsonType: HouseholdMovedJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 15);
+  messageDesc(file_linli_org_v1_events, 16);
 
 /**
  * ResidentLeft: a resident is no longer a member of the household (moved out, deceased, …).
@@ -1323,7 +1384,7 @@ export type ResidentLeftJson = {
  * Use `create(ResidentLeftSchema)` to create a new message.
  */
 export const ResidentLeftSchema: GenMessage<ResidentLeft, {jsonType: ResidentLeftJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 16);
+  messageDesc(file_linli_org_v1_events, 17);
 
 /**
  * ResidentAccountLinked: the resident signs in as `subject` from now on (empty: no account any more). Lets other
@@ -1386,5 +1447,5 @@ export type ResidentAccountLinkedJson = {
  * Use `create(ResidentAccountLinkedSchema)` to create a new message.
  */
 export const ResidentAccountLinkedSchema: GenMessage<ResidentAccountLinked, {jsonType: ResidentAccountLinkedJson}> = /*@__PURE__*/
-  messageDesc(file_linli_org_v1_events, 17);
+  messageDesc(file_linli_org_v1_events, 18);
 
