@@ -22,6 +22,9 @@ function nextIv(): Buffer {
   return Buffer.from(ivPool.subarray(ivAt - 12, ivAt));
 }
 
+/** Characters of a blind index (base64url, 6 bits each: 132 bits). */
+export const BLIND_INDEX_LENGTH = 22;
+
 export interface PiiCipherKeys {
   encKey: KeyObject;
   indexKey: KeyObject;
@@ -79,8 +82,16 @@ export class PiiCipher {
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
   }
 
+  /**
+   * A keyed HMAC-SHA-256 of the value, its first 132 bits in base64url (22 characters): far beyond any chance
+   * of two people colliding (about 10^-20 for a billion), and small enough that a unique index over a city's
+   * residents stays compact (bulk imports insert into it at random places).
+   */
   blindIndex(value: string, context: string): string {
-    return createHmac('sha256', this.indexKey).update(`${context}\u0000${value}`).digest('base64url');
+    return createHmac('sha256', this.indexKey)
+      .update(`${context}\u0000${value}`)
+      .digest('base64url')
+      .slice(0, BLIND_INDEX_LENGTH);
   }
 
   /**

@@ -78,6 +78,10 @@ describe('PI-1 encryption at rest', () => {
   it('finds equal values through a keyed blind index, and another key cannot', () => {
     const other = new PiiCipher(PiiCipher.generateKey());
     expect(cipher.blindIndex('11010519491231002X', 'id')).toBe(cipher.blindIndex('11010519491231002X', 'id'));
+    expect(cipher.blindIndex('11010519491231002X', 'id')).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(cipher.blindIndex('11010519491231002X', 'id')).not.toBe(
+      cipher.blindIndex('11010519491231002X', 'other'),
+    );
     expect(other.blindIndex('11010519491231002X', 'id')).not.toBe(
       cipher.blindIndex('11010519491231002X', 'id'),
     );

@@ -21,6 +21,7 @@ import { DropPathGist1765500000002 } from './migrations/1765500000002-drop-path-
 import { ParallelImportWriters1765700000000 } from './migrations/1765700000000-parallel-import-writers.js';
 import { OutboxLz41765700000001 } from './migrations/1765700000001-outbox-lz4.js';
 import { MembersLeftPartialIndex1765700000002 } from './migrations/1765700000002-members-left-partial-index.js';
+import { ShorterBlindIndex1765700000003 } from './migrations/1765700000003-shorter-blind-index.js';
 
 export const orgMigrations = [
   CreateDivisionTree1764300000000,
@@ -41,6 +42,7 @@ export const orgMigrations = [
   ParallelImportWriters1765700000000,
   OutboxLz41765700000001,
   MembersLeftPartialIndex1765700000002,
+  ShorterBlindIndex1765700000003,
 ];
 
 /** The org service's data source: database `linli_org`, used by the app and by migrate.ts. */
