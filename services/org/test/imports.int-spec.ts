@@ -202,6 +202,27 @@ describe('bulk households import from CSV and Excel (real PostgreSQL)', () => {
     expect(job).toEqual({ status: 'completed', committed_rows: 48 });
   });
 
+  it('a household registered before keeps its representative when a later file brings its head', async () => {
+    const first = composeResidentId('510108', '1960-06-06', 601);
+    const later = composeResidentId('510108', '1988-08-08', 602);
+    const fileA = join(dir, 'rep-a.csv');
+    writeFileSync(fileA, [HEADER, `510108007002,代表苑,,1-1,老代表,${first},,head,,`].join('\n'));
+    expect(await run(fileA)).toMatchObject({ status: 'completed', imported: 1 });
+    // The first head is no longer the head, but stays the household's representative.
+    await ds().query(
+      `UPDATE household_members m SET relation = 'other' FROM residents r WHERE r.id = m.resident_id AND r.name = '老代表'`,
+    );
+    const fileB = join(dir, 'rep-b.csv');
+    writeFileSync(fileB, [HEADER, `510108007002,代表苑,,1-1,新户主,${later},,head,,`].join('\n'));
+    expect(await run(fileB)).toMatchObject({ status: 'completed', imported: 1 });
+    const reps = await ds().query(
+      `SELECT r.name FROM household_representatives p JOIN residents r ON r.id = p.resident_id
+        JOIN households h ON h.id = p.household_id WHERE h.label = '1-1' AND p.valid_to IS NULL
+          AND h.node_id IN (SELECT id FROM nodes WHERE name = '代表苑')`,
+    );
+    expect(reps).toEqual([{ name: '老代表' }]);
+  });
+
   it('PI-4: records the consent of a child listed before the guardian (or written by the other writer)', async () => {
     const guardian = composeResidentId('510108', '1980-08-08', 501);
     const file = join(dir, 'guardian-later.csv');

@@ -22,6 +22,7 @@ import { ParallelImportWriters1765700000000 } from './migrations/1765700000000-p
 import { OutboxLz41765700000001 } from './migrations/1765700000001-outbox-lz4.js';
 import { MembersLeftPartialIndex1765700000002 } from './migrations/1765700000002-members-left-partial-index.js';
 import { ShorterBlindIndex1765700000003 } from './migrations/1765700000003-shorter-blind-index.js';
+import { DropHouseholdsNodeIndex1765700000004 } from './migrations/1765700000004-drop-households-node-index.js';
 
 export const orgMigrations = [
   CreateDivisionTree1764300000000,
@@ -43,6 +44,7 @@ export const orgMigrations = [
   OutboxLz41765700000001,
   MembersLeftPartialIndex1765700000002,
   ShorterBlindIndex1765700000003,
+  DropHouseholdsNodeIndex1765700000004,
 ];
 
 /** The org service's data source: database `linli_org`, used by the app and by migrate.ts. */

@@ -469,8 +469,12 @@ async function writeBatch(manager: EntityManager, batch: PreparedBatch, ctx: Bat
       list.length === 0
         ? []
         : await manager.query(
-            `SELECT h.id, h.node_id, h.label FROM households h
-         JOIN unnest($1::uuid[], $2::text[]) AS w(node_id, label) ON h.node_id = w.node_id AND h.label = w.label`,
+            // One index probe per household named (LATERAL … LIMIT 1): during an import the table's statistics
+            // lag far behind its size, and a join could be planned as a hash of every household.
+            `SELECT h.id, w.node_id, w.label FROM unnest($1::uuid[], $2::text[]) AS w(node_id, label)
+               CROSS JOIN LATERAL (
+                 SELECT x.id FROM households x WHERE x.node_id = w.node_id AND x.label = w.label LIMIT 1
+               ) h`,
             [list.map((w) => w.nodeId), list.map((w) => w.label)],
           );
     for (const h of found) {
@@ -491,6 +495,7 @@ async function writeBatch(manager: EntityManager, batch: PreparedBatch, ctx: Bat
     }
   }
   const householdOf = rows.map((_, i) => ctx.householdCache.get(keyOf(i))!);
+  const created = new Set(newHouseholds.map((h) => h.id));
   // The cache only needs households that later rows may name again; keep it bounded.
   if (ctx.householdCache.size > 200_000) {
     ctx.householdCache.clear();
@@ -505,7 +510,7 @@ async function writeBatch(manager: EntityManager, batch: PreparedBatch, ctx: Bat
   await copyIn(
     manager,
     `households_import_stage (${STAGE.map(([c]) => c).join(', ')})`,
-    batch.staged.map((line, i) => `${householdOf[i]}\t${line}`),
+    batch.staged.map((line, i) => `${householdOf[i]}\t${created.has(householdOf[i]) ? 't' : 'f'}\t${line}`),
   );
   // Statistics for the planner (the row count above all; the columns the statements below filter and join on):
   // without them it guesses the staging table's size and may scan whole tables.
@@ -529,8 +534,14 @@ async function writeBatch(manager: EntityManager, batch: PreparedBatch, ctx: Bat
        INSERT INTO household_representatives (household_id, resident_id, valid_from, reason, changed_by)
        SELECT s.household_id, s.resident_id, now(), 'household head', $1
          FROM households_import_stage s JOIN fresh f ON f.id = s.resident_id
-        WHERE s.head_adult
-          AND NOT EXISTS (SELECT 1 FROM household_representatives x WHERE x.household_id = s.household_id AND x.valid_to IS NULL)
+         -- One index probe per household that existed before this batch (a LATERAL with LIMIT cannot become a hash
+         -- of every current representative, which the planner chose for NOT EXISTS once the table was large).
+         LEFT JOIN LATERAL (
+           SELECT true AS taken FROM household_representatives x
+            WHERE NOT s.new_household AND x.household_id = s.household_id AND x.valid_to IS NULL
+            LIMIT 1
+         ) current ON true
+        WHERE s.head_adult AND current.taken IS NULL
      )
      SELECT id FROM fresh`,
     [ctx.actor],
@@ -544,8 +555,11 @@ async function writeBatch(manager: EntityManager, batch: PreparedBatch, ctx: Bat
     await manager.query(
       `WITH minors AS (
          SELECT s.resident_id, g.id AS guardian_id, s.guardian_index, s.consent_ref FROM households_import_stage s
-           JOIN residents me ON me.id = s.resident_id
-           LEFT JOIN residents g ON g.id_number_index = s.guardian_index
+           -- Index probes per child, whatever the (lagging) statistics of residents say.
+           CROSS JOIN LATERAL (SELECT 1 FROM residents me WHERE me.id = s.resident_id LIMIT 1) fresh
+           LEFT JOIN LATERAL (
+             SELECT x.id FROM residents x WHERE x.id_number_index = s.guardian_index LIMIT 1
+           ) g ON true
           WHERE s.minor
        ), consents AS (
          INSERT INTO guardian_consents (resident_id, guardian_resident_id, document_ref, recorded_by)

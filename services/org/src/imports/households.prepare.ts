@@ -35,7 +35,7 @@ export type HouseholdPlace = Pick<HouseholdRow, 'communityCode' | 'compound' | '
 export interface PreparedBatch {
   places: HouseholdPlace[];
   residentIds: string[];
-  /** Per row, the COPY columns after household_id (STAGE). */
+  /** Per row, the COPY columns after household_id and new_household (STAGE), which the writer adds. */
   staged: string[];
   /** Per row, the tail of its resident_joined entry (relation and adultOn as proto3 JSON). */
   joinedTail: string[];
@@ -43,9 +43,10 @@ export interface PreparedBatch {
   minors: number;
 }
 
-/** The staging table's columns, in COPY order. */
+/** The staging table's columns, in COPY order (the writer knows the first two; this thread the rest). */
 export const STAGE = [
   ['household_id', 'uuid'],
+  ['new_household', 'boolean'],
   ['resident_id', 'uuid'],
   ['name', 'text'],
   ['id_number_cipher', 'text'],
