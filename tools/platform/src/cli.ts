@@ -29,7 +29,7 @@ if (command === 'import' && rest[0] === 'divisions') org(['import-divisions', ..
 if (command === 'import' && rest[0] === 'households') org(['import-households', ...rest.slice(1)]);
 if (command === 'retention') org(['retention', ...rest]);
 process.stderr.write(
-  'usage: npm run linli -- <command>\n  seed\n  import divisions [--scope 5101]\n  import households <file.csv|file.xlsx>\n' +
+  'usage: npm run linli -- <command>\n  seed\n  import divisions [--scope 5101]\n  import households <file.csv|file.xlsx> [--writers 2] [--batch 2000]\n' +
     '  retention run | retention show | retention set <category> <days> [--purpose TEXT]\n',
 );
 process.exit(2);
