@@ -312,6 +312,9 @@ export async function importHouseholds(
         jobId,
       ]);
     throw e;
+  } finally {
+    // Gone once it has sent its last batch; made sure of here, so no thread outlives the import.
+    await reader.terminate();
   }
   await dataSource.query(`UPDATE import_jobs SET status = 'completed', updated_at = now() WHERE id = $1`, [
     jobId,
