@@ -202,6 +202,49 @@ describe('bulk households import from CSV and Excel (real PostgreSQL)', () => {
     expect(job).toEqual({ status: 'completed', committed_rows: 48 });
   });
 
+  it('PI-4: children held back for their guardians are written on a resumed run too, each with a consent', async () => {
+    const parents = [701, 702, 703, 704].map((n) => composeResidentId('510108', '1979-09-09', n));
+    const kids = [711, 712].map((n) => composeResidentId('510108', `${year - 5}-03-03`, n));
+    const file = join(dir, 'held-back.csv');
+    writeFileSync(
+      file,
+      [
+        HEADER,
+        `510108007002,续传苑,,1-1,续传小一,${kids[0]},,child,${parents[0]},GC-711`,
+        `510108007002,续传苑,,2-2,续传小二,${kids[1]},,child,${parents[3]},GC-712`,
+        ...parents.map(
+          (id, i) =>
+            `510108007002,${i % 2 ? '续传西苑' : '续传苑'},,${i + 1}-${i + 1},续传家长${i},${id},,head,,`,
+        ),
+      ].join('\n'),
+    );
+    const stop = new AbortController();
+    const options = { file, logger: testLogger(), actor: 'test', batchSize: 1, writers: 2 };
+    await expect(
+      importHouseholds(ds(), cipher, {
+        ...options,
+        signal: stop.signal,
+        onProgress: (phase) => phase === 'importing' && stop.abort(),
+      }),
+    ).rejects.toThrow(/interrupted/);
+    // Nothing under 14 was written without a consent, even in the middle of the job.
+    const orphans = () =>
+      ds().query(
+        `SELECT r.name FROM residents r WHERE r.name LIKE '续传小%'
+            AND NOT EXISTS (SELECT 1 FROM guardian_consents c WHERE c.resident_id = r.id)`,
+      );
+    expect(await orphans()).toEqual([]);
+    const report = await importHouseholds(ds(), cipher, options);
+    expect(report.status).toBe('completed');
+    const [counts] = await ds().query(
+      `SELECT (SELECT count(*) FROM residents WHERE name LIKE '续传%')::int AS people,
+              (SELECT count(*) FROM guardian_consents c JOIN residents r ON r.id = c.resident_id
+                WHERE r.name LIKE '续传小%')::int AS consents`,
+    );
+    expect(counts).toEqual({ people: 6, consents: 2 });
+    expect(await orphans()).toEqual([]);
+  });
+
   it('a household registered before keeps its representative when a later file brings its head', async () => {
     const first = composeResidentId('510108', '1960-06-06', 601);
     const later = composeResidentId('510108', '1988-08-08', 602);
@@ -249,7 +292,13 @@ describe('bulk households import from CSV and Excel (real PostgreSQL)', () => {
         WHERE r.name = '小明'`,
     );
     expect(consents).toEqual([{ document_ref: 'GC-501', guardian: '外婆' }]);
-    expect(await ds().query('SELECT count(*)::int AS n FROM import_pending_consents')).toEqual([{ n: 0 }]);
+    // Never a child without a consent (PI-4): every person under 14 the import wrote has one.
+    expect(
+      await ds().query(
+        `SELECT r.name FROM residents r WHERE r.birth_date > now() - interval '14 years'
+            AND NOT EXISTS (SELECT 1 FROM guardian_consents c WHERE c.resident_id = r.id)`,
+      ),
+    ).toEqual([]);
   });
 
   it('reads the first sheet of an .xlsx workbook the same way', async () => {

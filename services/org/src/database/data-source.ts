@@ -23,6 +23,7 @@ import { OutboxLz41765700000001 } from './migrations/1765700000001-outbox-lz4.js
 import { MembersLeftPartialIndex1765700000002 } from './migrations/1765700000002-members-left-partial-index.js';
 import { ShorterBlindIndex1765700000003 } from './migrations/1765700000003-shorter-blind-index.js';
 import { DropHouseholdsNodeIndex1765700000004 } from './migrations/1765700000004-drop-households-node-index.js';
+import { DropPendingConsents1765700000005 } from './migrations/1765700000005-drop-pending-consents.js';
 
 export const orgMigrations = [
   CreateDivisionTree1764300000000,
@@ -45,6 +46,7 @@ export const orgMigrations = [
   MembersLeftPartialIndex1765700000002,
   ShorterBlindIndex1765700000003,
   DropHouseholdsNodeIndex1765700000004,
+  DropPendingConsents1765700000005,
 ];
 
 /** The org service's data source: database `linli_org`, used by the app and by migrate.ts. */

@@ -106,7 +106,7 @@ export async function importHouseholds(
   let total = 0;
   // Each person's first line (one entry per row: a million-household file holds two million).
   const seenIds = new Map<string, number>();
-  const guardians: Array<{ line: number; id: string }> = [];
+  const guardians: Array<{ line: number; id: string; minor: boolean }> = [];
   const communityLines = new Map<string, number[]>();
   if (missing.length === 0) {
     for await (const { line, raw } of readRows(options.file)) {
@@ -122,7 +122,8 @@ export async function importHouseholds(
             reason: `the same person is already on line ${firstLine}`,
           });
         else seenIds.set(row.idNumber, line);
-        if (row.guardianIdNumber) guardians.push({ line, id: row.guardianIdNumber });
+        if (row.guardianIdNumber)
+          guardians.push({ line, id: row.guardianIdNumber, minor: ageOn(row.birthDate, today) < 14 });
         const lines = communityLines.get(row.communityCode) ?? [];
         if (lines.length < 5) lines.push(line);
         communityLines.set(row.communityCode, lines);
@@ -155,6 +156,8 @@ export async function importHouseholds(
     return birth !== undefined && ageOn(birth, today) >= 18;
   };
   const outsideGuardians = guardians.filter((g) => !adultInFile(g.id));
+  // PI-4: a child whose guardian is in this file is written after everyone else, with the guardian's consent.
+  const deferredLines = guardians.filter((g) => g.minor && adultInFile(g.id)).map((g) => g.line);
   if (outsideGuardians.length) {
     const indexes = outsideGuardians.map((g) => cipher.blindIndex(g.id, 'resident.id_number'));
     const found = new Set(
@@ -231,7 +234,8 @@ export async function importHouseholds(
   let committed = 0;
   let stopped = false;
   let interrupted = false;
-  const write = async (lane: Lane, prepared: PreparedBatch, upTo: number) => {
+  let everythingElse: Promise<unknown> | undefined;
+  const write = async (lane: Lane, prepared: PreparedBatch, upTo: number | undefined) => {
     if (stopped) return;
     try {
       const result = await dataSource.transaction(async (manager) => {
@@ -239,12 +243,20 @@ export async function importHouseholds(
         // a crash a re-run resumes from whichever batch is durable.
         await manager.query(`SET LOCAL synchronous_commit = off`);
         const r = await writeBatch(manager, prepared, lane.ctx);
-        // How far this writer got commits with the rows themselves: a re-run resumes exactly here.
+        // How far this writer got commits with the rows themselves: a re-run resumes exactly here. (Children
+        // held back until their guardians are written move no mark: a re-run offers them again.)
         await manager.query(
-          `UPDATE import_jobs SET writer_rows[$2] = $3, committed_rows = committed_rows + $4,
+          `UPDATE import_jobs SET writer_rows[$2] = COALESCE($3, writer_rows[$2]), committed_rows = committed_rows + $4,
                   imported = imported + $5, skipped = skipped + $6, updated_at = now()
             WHERE id = $1`,
-          [jobId, lane.w + 1, upTo, prepared.places.length, r.imported, r.skipped],
+          [
+            jobId,
+            lane.w + 1,
+            upTo ?? null,
+            upTo === undefined ? r.imported : prepared.places.length,
+            r.imported,
+            r.skipped,
+          ],
         );
         return r;
       });
@@ -267,6 +279,7 @@ export async function importHouseholds(
       today,
       batchSize,
       resumeAfter,
+      deferredLines,
       keys: cipher.keys(),
     } satisfies ReaderInput,
   });
@@ -285,7 +298,10 @@ export async function importHouseholds(
           return;
         }
         const lane = lanes[m.lane];
-        lane.pending = lane.pending.then(async () => {
+        // Children held back come after every other batch of every writer (their guardians are in those).
+        if (m.final) everythingElse ??= Promise.all(lanes.map((l) => l.pending));
+        const before = m.final ? Promise.all([lane.pending, everythingElse!]) : lane.pending;
+        lane.pending = before.then(async () => {
           await write(lane, m.batch, m.upTo);
           if (!stopped) reader.postMessage({ credit: m.lane });
         });
@@ -300,7 +316,6 @@ export async function importHouseholds(
         if (!ended) fail(new Error(`the import's reader thread stopped (exit code ${code})`));
       });
     });
-    await recordPendingConsents(dataSource, jobId, options.actor ?? null);
   } catch (e) {
     stopped = true;
     await reader.terminate();
@@ -552,12 +567,13 @@ async function writeBatch(manager: EntityManager, batch: PreparedBatch, ctx: Bat
   const fresh = new Set(freshRows.map((r) => r.id));
   const imported = fresh.size;
   if (batch.minors > 0 && imported > 0) {
-    // PI-4: the guardian's consent for a person under 14 (the fresh ones: their staged id is now a resident's).
-    // The guardian is registered or an adult in this file (checked in pass 1); one not written yet (later in the
-    // file, or by another writer) is found at the end.
-    await manager.query(
+    // PI-4: a person under 14 is written with their guardian's consent, in the same transaction. The guardian
+    // was registered before or is in this file (pass 1), and children with a guardian in the file come after
+    // everyone else, so the guardian exists now; if not, the batch is refused whole rather than register a child
+    // without a consent.
+    const [{ minors, consents }]: Array<{ minors: number; consents: number }> = await manager.query(
       `WITH minors AS (
-         SELECT s.resident_id, g.id AS guardian_id, s.guardian_index, s.consent_ref FROM households_import_stage s
+         SELECT s.resident_id, g.id AS guardian_id, s.consent_ref FROM households_import_stage s
            -- Index probes per child, whatever the (lagging) statistics of residents say.
            CROSS JOIN LATERAL (SELECT 1 FROM residents me WHERE me.id = s.resident_id LIMIT 1) fresh
            LEFT JOIN LATERAL (
@@ -567,11 +583,15 @@ async function writeBatch(manager: EntityManager, batch: PreparedBatch, ctx: Bat
        ), consents AS (
          INSERT INTO guardian_consents (resident_id, guardian_resident_id, document_ref, recorded_by)
          SELECT resident_id, guardian_id, consent_ref, $1 FROM minors WHERE guardian_id IS NOT NULL
+         RETURNING 1
        )
-       INSERT INTO import_pending_consents (resident_id, job_id, guardian_index, document_ref)
-       SELECT resident_id, $2, guardian_index, consent_ref FROM minors WHERE guardian_id IS NULL`,
-      [ctx.actor, ctx.jobId],
+       SELECT (SELECT count(*) FROM minors)::int AS minors, (SELECT count(*) FROM consents)::int AS consents`,
+      [ctx.actor],
     );
+    if (consents !== minors)
+      throw new Error(
+        `${minors - consents} people under 14 have no registered guardian (PI-4); the batch is refused`,
+      );
   }
   await copyIn(
     manager,
@@ -639,29 +659,4 @@ function importedEvents(
   for (const h of [...unsent.values()]) household(h);
   emit();
   return events;
-}
-
-/**
- * The job's last step: consents of people under 14 whose guardian was written after them (PI-4). Pass 1 checked
- * that every guardian is registered or an adult in the file, so each is found now; if one is not, the job fails
- * and keeps them pending rather than registering a child without a guardian.
- */
-async function recordPendingConsents(dataSource: DataSource, jobId: string, actor: string | null) {
-  await dataSource.transaction(async (manager) => {
-    const [{ pending, recorded }]: Array<{ pending: number; recorded: number }> = await manager.query(
-      `WITH pending AS (
-         DELETE FROM import_pending_consents WHERE job_id = $1 RETURNING resident_id, guardian_index, document_ref
-       ), recorded AS (
-         INSERT INTO guardian_consents (resident_id, guardian_resident_id, document_ref, recorded_by)
-         SELECT p.resident_id, g.id, p.document_ref, $2 FROM pending p JOIN residents g ON g.id_number_index = p.guardian_index
-         RETURNING 1
-       )
-       SELECT (SELECT count(*) FROM pending)::int AS pending, (SELECT count(*) FROM recorded)::int AS recorded`,
-      [jobId, actor],
-    );
-    if (recorded !== pending)
-      throw new Error(
-        `${pending - recorded} guardians of people under 14 were not found; their consents stay pending`,
-      );
-  });
 }

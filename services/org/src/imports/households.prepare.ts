@@ -106,8 +106,13 @@ export function prepareBatch(rows: HouseholdRow[], cipher: PiiCipher, today: str
 export interface PreparedFor {
   /** The writer (0-based) that owns the batch's compounds. */
   lane: number;
-  /** The file row index of the batch's last row: the writer has everything it owns up to here. */
-  upTo: number;
+  /**
+   * The file row index of the batch's last row: the writer has everything it owns up to here (children held
+   * back aside). Undefined for a batch of children held back (`final`).
+   */
+  upTo?: number;
+  /** Children whose guardian is in the file, written once everything else is (PI-4). */
+  final: boolean;
   batch: PreparedBatch;
 }
 
@@ -115,47 +120,69 @@ export interface PreparedFor {
  * The rows of a checked file as batches per writer. Compounds go to writers round-robin in the order the file
  * first names them (the same file, the same assignment, so a re-run resumes correctly); rows a writer already
  * committed (index ≤ resumeAfter[writer]) are skipped.
+ *
+ * People under 14 whose guardian is in the same file (`deferredLines`) are held back and come last, in `final`
+ * batches read in a second pass, so that each is written together with their guardian's consent (PI-4) whatever
+ * the file's order and whichever writer writes the guardian. They are offered again on every resumed run (those
+ * already registered are skipped by the writer).
  */
 export async function* preparedBatches(input: {
   file: string;
   today: string;
   batchSize: number;
   resumeAfter: number[];
+  deferredLines: number[];
   cipher: PiiCipher;
   /** Counts the rows skipped because an earlier run committed them. */
   stats: { resumedFrom: number };
 }): AsyncGenerator<PreparedFor> {
   const writers = input.resumeAfter.length;
+  const deferred = new Set(input.deferredLines);
   const laneOf = new Map<string, number>();
   const batches: HouseholdRow[][] = input.resumeAfter.map(() => []);
   const lastIndex = input.resumeAfter.map(() => 0);
-  let index = 0;
-  const cut = (lane: number): PreparedFor => {
+  const cut = (lane: number, final: boolean): PreparedFor => {
     const rows = batches[lane];
     batches[lane] = [];
     return {
       lane,
-      upTo: lastIndex[lane],
+      upTo: final ? undefined : lastIndex[lane],
+      final,
       batch: prepareBatch(rows, input.cipher, input.today),
     };
   };
-  for await (const { line, raw } of readRows(input.file)) {
-    index++;
-    // Pass 1 checked every row: none is refused here.
-    const row = checkRow(raw, line, input.today).row!;
+  const laneFor = (row: HouseholdRow) => {
     const key = `${row.communityCode}\u0000${row.compound}`;
     let lane = laneOf.get(key);
     if (lane === undefined) {
       lane = laneOf.size % writers;
       laneOf.set(key, lane);
     }
+    return lane;
+  };
+  let index = 0;
+  for await (const { line, raw } of readRows(input.file)) {
+    index++;
+    // Pass 1 checked every row: none is refused here.
+    const row = checkRow(raw, line, input.today).row!;
+    const lane = laneFor(row);
+    if (deferred.has(line)) continue;
     if (index <= input.resumeAfter[lane]) {
       input.stats.resumedFrom++;
       continue;
     }
     batches[lane].push(row);
     lastIndex[lane] = index;
-    if (batches[lane].length >= input.batchSize) yield cut(lane);
+    if (batches[lane].length >= input.batchSize) yield cut(lane, false);
   }
-  for (let lane = 0; lane < writers; lane++) if (batches[lane].length) yield cut(lane);
+  for (let lane = 0; lane < writers; lane++) if (batches[lane].length) yield cut(lane, false);
+  if (deferred.size === 0) return;
+  for await (const { line, raw } of readRows(input.file)) {
+    if (!deferred.has(line)) continue;
+    const row = checkRow(raw, line, input.today).row!;
+    const lane = laneFor(row);
+    batches[lane].push(row);
+    if (batches[lane].length >= input.batchSize) yield cut(lane, true);
+  }
+  for (let lane = 0; lane < writers; lane++) if (batches[lane].length) yield cut(lane, true);
 }

@@ -7,7 +7,7 @@ import { preparedBatches } from './households.prepare.js';
  * posts them to the importing thread, at most CREDITS ahead per writer (the importer returns a credit when it
  * has written one), so a large file never piles up in memory.
  *
- * in:  workerData { file, today, batchSize, resumeAfter, keys }; messages { credit: lane }
+ * in:  workerData { file, today, batchSize, resumeAfter, deferredLines, keys }; messages { credit: lane }
  * out: { kind: 'batch', …PreparedFor, resumedFrom } per batch, then { kind: 'end', resumedFrom } (rows skipped
  *      because an earlier run committed them)
  */
@@ -16,6 +16,8 @@ export interface ReaderInput {
   today: string;
   batchSize: number;
   resumeAfter: number[];
+  /** Lines of people under 14 whose guardian is in the file: written last (PI-4). */
+  deferredLines: number[];
   keys: PiiCipherKeys;
 }
 
