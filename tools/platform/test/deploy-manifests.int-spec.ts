@@ -13,6 +13,7 @@ import { Job } from 'kubernetes-models/batch/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { ORG_NODE_ARGS } from '../src/platform.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
@@ -418,6 +419,8 @@ describe('Dockerfiles', () => {
       workspace: '@linli/org',
       main: 'services/org/dist/main.js',
       port: 3101,
+      // The same V8 flags as the local launcher gives org (decision 0014).
+      nodeArgs: ORG_NODE_ARGS,
     },
     {
       file: 'services/governance/Dockerfile',
@@ -455,7 +458,12 @@ describe('Dockerfiles', () => {
     const cmd = runtime.filter((l) => /^CMD\s/.test(l)).pop()!;
     const healthcheck = runtime.filter((l) => /^HEALTHCHECK\s/.test(l)).pop()!;
     if (img.main) {
-      expect(JSON.parse(cmd.slice(4))).toEqual(['node', '--enable-source-maps', img.main]);
+      expect(JSON.parse(cmd.slice(4))).toEqual([
+        'node',
+        '--enable-source-maps',
+        ...(('nodeArgs' in img && img.nodeArgs) || []),
+        img.main,
+      ]);
       expect(healthcheck).toContain('/health/live');
       expect(runtime).toContain(`EXPOSE ${img.port}`);
     } else {
