@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { composeResidentId } from '@linli/privacy';
 import { expectEventually } from '@linli/testing';
 import { decodeJwt } from 'jose';
-import { bootPlatform, passwordToken, type E2EPlatform } from './support.js';
+import { bootPlatform, callGateway, passwordToken, type E2EPlatform } from './support.js';
 
 /** China Standard Time civil date (UTC+8), `days` from today, as governance counts days. */
 const cstDay = (days = 0) =>
@@ -103,14 +103,7 @@ describe('e2e: BOLA matrix over every governance route', () => {
     composeResidentId('510108', `198${idSequence % 10}-05-0${(idSequence % 9) + 1}`, idSequence++);
 
   const api = (path: string, token: string | undefined, method = 'GET', body?: unknown) =>
-    fetch(`${p.urls.gateway}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    callGateway(p.urls.gateway, method, path, token, body);
 
   /** A set-up step as the city administrator: it must succeed (with `status` if given). */
   async function admin<T>(method: string, path: string, body?: unknown, status?: number): Promise<T> {

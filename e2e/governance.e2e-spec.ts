@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { composeResidentId } from '@linli/privacy';
 import { expectEventually } from '@linli/testing';
 import { decodeJwt } from 'jose';
-import { bootPlatform, passwordToken, type E2EPlatform } from './support.js';
+import { bootPlatform, callGateway, passwordToken, type E2EPlatform } from './support.js';
 
 interface Person {
   householdId: string;
@@ -93,14 +93,7 @@ describe('e2e: the governance cycle over HTTP', () => {
   const period = today.slice(0, 7);
 
   const send = (method: string, path: string, token?: string, body?: unknown) =>
-    fetch(`${p.urls.gateway}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    callGateway(p.urls.gateway, method, path, token, body);
 
   /** The request must succeed (with `status` if given); the failure message carries the response. */
   async function ok<T>(method: string, path: string, token?: string, body?: unknown, status?: number) {

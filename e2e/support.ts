@@ -99,3 +99,21 @@ export async function clientToken(tokenEndpoint: string, clientId: string, secre
   if (!res.ok) throw new Error(`client token: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
 }
+
+/** One JSON call to the gateway: `method path`, as `token`'s bearer (none: anonymous), `body` as JSON if given. */
+export function callGateway(
+  gateway: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<Response> {
+  return fetch(`${gateway}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}

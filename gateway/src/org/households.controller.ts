@@ -10,7 +10,16 @@ import {
 } from '@nestjs/swagger';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { Principal } from '@linli/auth';
-import { HouseholdService, MemberRelation, type Household, type Resident } from '@linli/contracts';
+import {
+  HouseholdService,
+  MEMBER_RELATION_NAMES,
+  MEMBER_RELATIONS,
+  MemberRelation,
+  memberRelationName,
+  type Household,
+  type MemberRelationName,
+  type Resident,
+} from '@linli/contracts';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -30,28 +39,6 @@ import { ServiceCaller } from '../common/rpc.gateway.js';
 import { RequestId } from '../common/idempotency.js';
 import { IdParams, PageQuery } from '../common/paging.dto.js';
 import { NodeIdParams } from './nodes.dto.js';
-
-const RELATIONS = [
-  'head',
-  'spouse',
-  'child',
-  'parent',
-  'grandchild',
-  'grandparent',
-  'sibling',
-  'other',
-] as const;
-type RelationName = (typeof RELATIONS)[number];
-const RELATION_ENUM: Record<RelationName, MemberRelation> = {
-  head: MemberRelation.HEAD,
-  spouse: MemberRelation.SPOUSE,
-  child: MemberRelation.CHILD,
-  parent: MemberRelation.PARENT,
-  grandchild: MemberRelation.GRANDCHILD,
-  grandparent: MemberRelation.GRANDPARENT,
-  sibling: MemberRelation.SIBLING,
-  other: MemberRelation.OTHER,
-};
 
 export class ResidentDto {
   @ApiProperty({ format: 'uuid' })
@@ -86,8 +73,8 @@ export class HouseholdMemberDto {
   @ApiProperty({ type: ResidentDto })
   resident: ResidentDto;
 
-  @ApiProperty({ enum: RELATIONS })
-  relation: RelationName;
+  @ApiProperty({ enum: MEMBER_RELATION_NAMES })
+  relation: MemberRelationName;
 
   @ApiProperty({ format: 'date-time' })
   joinedAt: string;
@@ -167,9 +154,9 @@ export class AddMemberBody {
   @Type(() => NewResidentBody)
   resident: NewResidentBody;
 
-  @ApiProperty({ enum: RELATIONS })
-  @IsIn(RELATIONS)
-  relation: RelationName;
+  @ApiProperty({ enum: MEMBER_RELATION_NAMES })
+  @IsIn(MEMBER_RELATION_NAMES)
+  relation: MemberRelationName;
 
   @ApiPropertyOptional({ type: GuardianConsentBody, description: 'Required for a person under 14 (PI-4)' })
   @IsOptional()
@@ -242,8 +229,7 @@ export class ResidentQuery {
   purpose?: string;
 }
 
-const relationName = (r: MemberRelation) =>
-  (Object.entries(RELATION_ENUM).find(([, v]) => v === r)?.[0] ?? 'other') as RelationName;
+const relationName = (r: MemberRelation): MemberRelationName => memberRelationName(r) ?? 'other';
 
 function toResidentDto(r: Resident): ResidentDto {
   return {
@@ -351,7 +337,7 @@ export class HouseholdsController {
           idNumber: body.resident.idNumber,
           mobile: body.resident.mobile ?? '',
         },
-        relation: RELATION_ENUM[body.relation],
+        relation: MEMBER_RELATIONS[body.relation],
         guardianConsent: body.guardianConsent,
       },
       principal,

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@linli/observability';
@@ -84,14 +85,25 @@ if (command === 'import-households') {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
+  const refuse = (why: string) => {
+    process.stderr.write(`import-households: ${why}\n`);
+    process.exit(2);
+  };
+  const batchSize = Number(values.batch);
+  const writers = Number(values.writers);
+  if (!existsSync(file)) refuse(`no file ${file}`);
+  if (!/\.(csv|xlsx)$/i.test(file)) refuse('the file must be a .csv or an .xlsx workbook');
+  if (!Number.isInteger(batchSize) || batchSize < 1) refuse('--batch must be a positive integer');
+  if (!Number.isInteger(writers) || writers < 1 || writers > 8)
+    refuse('--writers must be an integer from 1 to 8');
   await dataSource.initialize();
   try {
     const report = await importHouseholds(dataSource, new PiiCipher(config.PII_ENCRYPTION_KEY), {
       file,
       logger,
       actor: 'cli',
-      batchSize: Number(values.batch),
-      writers: Number(values.writers),
+      batchSize,
+      writers,
       onProgress: (phase, done, total) =>
         process.stderr.write(
           `\r${phase} ${done.toLocaleString('en')}${total ? ` / ${total.toLocaleString('en')}` : ''} rows   `,

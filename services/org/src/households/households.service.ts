@@ -7,7 +7,8 @@ import {
   HouseholdRegisteredSchema,
   HouseholdRepresentativeChangedSchema,
   HouseholdSchema,
-  MemberRelation,
+  memberRelationName,
+  memberRelationOf,
   ResidentAccountLinkedSchema,
   ResidentJoinedSchema,
   ResidentLeftSchema,
@@ -36,21 +37,6 @@ export const PII_CIPHER = Symbol('PII_CIPHER');
 
 /** Households live at a community/village or a compound/building under it. */
 const HOUSEHOLD_NODE_KINDS = new Set(['community', 'village', 'compound', 'building']);
-
-const RELATIONS: Partial<Record<MemberRelation, string>> = {
-  [MemberRelation.HEAD]: 'head',
-  [MemberRelation.SPOUSE]: 'spouse',
-  [MemberRelation.CHILD]: 'child',
-  [MemberRelation.PARENT]: 'parent',
-  [MemberRelation.GRANDCHILD]: 'grandchild',
-  [MemberRelation.GRANDPARENT]: 'grandparent',
-  [MemberRelation.SIBLING]: 'sibling',
-  [MemberRelation.OTHER]: 'other',
-};
-const relationFromName = (name: string) =>
-  Number(
-    Object.entries(RELATIONS).find(([, v]) => v === name)?.[0] ?? MemberRelation.UNSPECIFIED,
-  ) as MemberRelation;
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -144,7 +130,7 @@ export class HouseholdsService {
       representativeResidentId: list.find((m) => m.representative)?.residentId ?? '',
       members: list.map((m) => ({
         resident: this.toResident(m, view),
-        relation: relationFromName(m.relation),
+        relation: memberRelationOf(m.relation),
         joinedAt: timestampFromDate(m.joinedAt),
         representative: m.representative,
       })),
@@ -213,7 +199,7 @@ export class HouseholdsService {
     const mobile = r?.mobile.replace(/\s|-/g, '') ?? '';
     if (mobile && !/^1\d{10}$/.test(mobile))
       violations.push({ field: 'resident.mobile', description: 'must be an 11-digit mobile number' });
-    const relation = RELATIONS[req.relation];
+    const relation = memberRelationName(req.relation);
     if (!relation) violations.push({ field: 'relation', description: 'must be a member relation' });
     if (violations.length) throw RpcError.invalidArgument(violations);
 

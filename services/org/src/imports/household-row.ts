@@ -1,3 +1,4 @@
+import { MEMBER_RELATION_NAMES } from '@linli/contracts';
 import { parseResidentId, ageOn } from '@linli/privacy';
 
 /** One line of a households import file, checked (rules: no Nest, no TypeORM). */
@@ -32,16 +33,7 @@ export const REQUIRED_COLUMNS = [
   'relation',
 ] as const;
 export const OPTIONAL_COLUMNS = ['building', 'mobile', 'guardian_id_number', 'consent_ref'] as const;
-const RELATIONS = new Set([
-  'head',
-  'spouse',
-  'child',
-  'parent',
-  'grandchild',
-  'grandparent',
-  'sibling',
-  'other',
-]);
+const RELATIONS = new Set<string>(MEMBER_RELATION_NAMES);
 
 export function missingColumns(header: string[]): string[] {
   return REQUIRED_COLUMNS.filter((c) => !header.includes(c));

@@ -213,11 +213,9 @@ export async function importHouseholds(
     [jobId, total, writers, resumeAfter],
   );
   const base = {
-    cipher,
     history: new NodeHistoryRepository(dataSource),
     communities,
     actor: options.actor ?? null,
-    today,
     jobId,
     outbox: {
       imported: outboxRowTemplate(HouseholdsImportedSchema, { actorSubject: options.actor ?? undefined }),
@@ -237,6 +235,9 @@ export async function importHouseholds(
   let everythingElse: Promise<unknown> | undefined;
   const write = async (lane: Lane, prepared: PreparedBatch, upTo: number | undefined) => {
     if (stopped) return;
+    // Rows of the file this batch settles: all of a regular batch; of held-back children (offered again on every
+    // resumed run), those written now.
+    const rowsDone = (r: { imported: number }) => (upTo === undefined ? r.imported : prepared.places.length);
     try {
       const result = await dataSource.transaction(async (manager) => {
         // Safe without waiting for the WAL flush: the batch and how far the file got commit together, so after
@@ -249,20 +250,13 @@ export async function importHouseholds(
           `UPDATE import_jobs SET writer_rows[$2] = COALESCE($3, writer_rows[$2]), committed_rows = committed_rows + $4,
                   imported = imported + $5, skipped = skipped + $6, updated_at = now()
             WHERE id = $1`,
-          [
-            jobId,
-            lane.w + 1,
-            upTo ?? null,
-            upTo === undefined ? r.imported : prepared.places.length,
-            r.imported,
-            r.skipped,
-          ],
+          [jobId, lane.w + 1, upTo ?? null, rowsDone(r), r.imported, r.skipped],
         );
         return r;
       });
       imported += result.imported;
       skipped += result.skipped;
-      committed += prepared.places.length;
+      committed += rowsDone(result);
       options.onProgress?.('importing', resumedFrom + committed, total);
     } catch (e) {
       // The batch rolled back as a whole; the caches may hold ids from it.
@@ -379,7 +373,6 @@ function readerUrl(): URL {
 
 interface BatchContext {
   jobId: string;
-  cipher: PiiCipher;
   history: NodeHistoryRepository;
   communities: Map<string, { id: string; path: string }>;
   nodeCache: Map<string, { id: string; path: string }>;
@@ -390,7 +383,6 @@ interface BatchContext {
    */
   knownHomes: Set<string>;
   actor: string | null;
-  today: string;
   outbox: { imported: ReturnType<typeof outboxRowTemplate> };
 }
 

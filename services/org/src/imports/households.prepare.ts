@@ -1,5 +1,5 @@
 import { enumToJson } from '@bufbuild/protobuf';
-import { MemberRelation, MemberRelationSchema } from '@linli/contracts';
+import { MEMBER_RELATIONS, MemberRelationSchema } from '@linli/contracts';
 import { newId } from '@linli/persistence';
 import { ageOn, dateTurning, maskId, maskMobile, type PiiCipher } from '@linli/privacy';
 import { copyRow } from '../database/bulk.js';
@@ -12,20 +12,9 @@ import { readRows } from './import-source.js';
  * writers, encrypt and lay out each batch for COPY. No Nest, no TypeORM, no database.
  */
 
-const RELATION_ENUM: Record<string, MemberRelation> = {
-  head: MemberRelation.HEAD,
-  spouse: MemberRelation.SPOUSE,
-  child: MemberRelation.CHILD,
-  parent: MemberRelation.PARENT,
-  grandchild: MemberRelation.GRANDCHILD,
-  grandparent: MemberRelation.GRANDPARENT,
-  sibling: MemberRelation.SIBLING,
-  other: MemberRelation.OTHER,
-};
-
 /** Each relation's enum name as proto3 JSON writes it. */
 const RELATION_JSON = Object.fromEntries(
-  Object.entries(RELATION_ENUM).map(([k, v]) => [k, enumToJson(MemberRelationSchema, v) as string]),
+  Object.entries(MEMBER_RELATIONS).map(([k, v]) => [k, enumToJson(MemberRelationSchema, v) as string]),
 );
 
 /** Where a row's household lives (no personal data: only this crosses back to the writing thread). */
